@@ -1,0 +1,98 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from lessons.models import Course, DemoRun, Lesson
+
+
+@admin.register(Course)
+class CourseAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["position", "title"]
+
+
+class LessonAdminForm(forms.ModelForm):
+    # The version the editor opened; a save is refused if the lesson moved on since.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Lesson
+        fields = ["course", "title", "slug", "summary", "body", "position", "status"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # From the database, not the instance: a history revert hands us an old copy.
+            self.fields["opened_version"].initial = self._stored_version()
+
+    def _stored_version(self, *, lock: bool = False) -> int | None:
+        lessons = Lesson.objects.filter(pk=self.instance.pk)
+        if lock:
+            lessons = lessons.select_for_update()
+        return lessons.values_list("version", flat=True).first()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin wraps the whole change view in a transaction, so this row
+            # lock holds until our save: no other save can slip in between.
+            stored = self._stored_version(lock=True)
+            opened = cleaned.get("opened_version")
+            if stored is not None and opened != stored:
+                raise ValidationError(
+                    "Someone else saved this lesson after you opened it, so your save was "
+                    "refused and nothing was overwritten. Your text is still in the form: "
+                    "copy what you changed, open the lesson again, and apply it to the new "
+                    "version.",
+                    code="edit_conflict",
+                )
+        return cleaned
+
+
+@admin.register(Lesson)
+class LessonAdmin(SimpleHistoryAdmin):
+    form = LessonAdminForm
+    list_display = ["title", "course", "status", "position", "reading_minutes", "updated_at"]
+    list_filter = ["course", "status"]
+    list_select_related = ["course"]
+    search_fields = ["title", "summary", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["course__position", "position"]
+    readonly_fields = ["created_at", "updated_at", "version"]
+    history_list_display = ["status", "title"]
+    fieldsets = [
+        (None, {"fields": ["course", "title", "slug", "summary", "status", "position"]}),
+        ("Text", {"fields": ["body", "opened_version"]}),
+        ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def save_model(self, request, obj: Lesson, form, change: bool) -> None:
+        obj.edited_by_staff = True
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DemoRun)
+class DemoRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "demo", "mode", "status", "elapsed"]
+    list_filter = ["demo", "mode", "status"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "demo",
+        "mode",
+        "params",
+        "status",
+        "elapsed",
+        "timeline",
+        "reason",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,56 @@
+"""Demo blocks in lesson Markdown: a fenced block with the info string ``demo``.
+
+    ```demo
+    name: sleep
+    tasks: 3
+    seconds: 2
+    ```
+
+The block names a demo from the registry and may set parameter defaults,
+checked against the same bounds the websocket uses.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from lessons.demos.params import ParamError, clean_params
+from lessons.demos.registry import DEMOS
+
+
+class DemoBlockError(ValueError):
+    """A demo block a lesson cannot be saved with; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class DemoBlock:
+    name: str
+    params: dict[str, Any]
+
+
+def parse_demo_block(text: str) -> DemoBlock:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DemoBlockError(f"demo block is not valid YAML ({_first_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise DemoBlockError('demo block must be lines of "key: value", starting with "name: ..."')
+    name = data.pop("name", None)
+    if name is None:
+        raise DemoBlockError(f'demo block needs a "name:" line (one of {_known()})')
+    if not isinstance(name, str) or name not in DEMOS:
+        raise DemoBlockError(f"unknown demo {str(name)[:40]!r} (known demos: {_known()})")
+    try:
+        params = clean_params(DEMOS[name].params, data, fill_defaults=False)
+    except ParamError as exc:
+        raise DemoBlockError(f"demo {name!r}: {exc}") from None
+    return DemoBlock(name=name, params=params)
+
+
+def _known() -> str:
+    return ", ".join(sorted(DEMOS))
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]

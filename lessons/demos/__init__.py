@@ -1,0 +1,1 @@
+"""Live demos: each module declares a demo; ``registry`` lists them; ``runner`` runs them."""

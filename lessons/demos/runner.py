@@ -1,0 +1,145 @@
+"""Run one variant of a demo for real and report its events as they happen."""
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lessons.demos.base import Demo, Where
+from lessons.demos.reporting import Event, RunCancelled, RunReporter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    status: str  # "ok" | "failed" | "cancelled"
+    elapsed: float
+    summary: str
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+
+def summary_for(elapsed: float) -> str:
+    return f"Program executed in {elapsed:.2f} seconds."
+
+
+class DemoExecution:
+    """One run of one variant. ``execute`` runs it; ``cancel`` stops it early.
+
+    Cancelling is cooperative and never cancels the caller's task: an async
+    variant's own task is cancelled at once, a thread variant stops before its
+    next step (a thread cannot be interrupted inside ``time.sleep``).
+    """
+
+    def __init__(
+        self,
+        demo: Demo,
+        mode: str,
+        params: dict[str, Any],
+        *,
+        emit: Callable[[Event], None],
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self.demo = demo
+        self.mode = mode
+        self.params = params
+        self._executor = executor
+        self._loop = asyncio.get_running_loop()
+        self.reporter = RunReporter(self._loop, emit)
+        self._inner: asyncio.Task[Any] | None = None
+        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._cancel_reason = ""
+
+    def cancel(self, reason: str = "cancelled by the reader") -> None:
+        if self.reporter.cancel_requested.is_set():
+            return
+        self._cancel_reason = reason
+        self.reporter.cancel_requested.set()
+        if self._inner is not None:
+            self._inner.cancel()
+        private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
+        if private_loop is not None and inner is not None:
+            private_loop.call_soon_threadsafe(inner.cancel)
+
+    async def execute(self) -> RunResult:
+        variant = self.demo.variant(self.mode)
+        elapsed = 0.0
+        try:
+            match variant.where:
+                case Where.LOOP:
+                    elapsed = await self._on_loop(variant.main)
+                case Where.THREAD:
+                    elapsed = await self._on_thread(variant.main)
+                case Where.PRIVATE_LOOP:
+                    elapsed = await self._on_private_loop(variant.main)
+        except (asyncio.CancelledError, RunCancelled):
+            if not self.reporter.cancel_requested.is_set():
+                raise  # our caller was cancelled, not just this run
+            elapsed = self._elapsed_so_far()
+            return self._finish("cancelled", elapsed)
+        except Exception as exc:
+            logger.info("demo %s/%s failed: %r", self.demo.name, self.mode, exc)
+            elapsed = self._elapsed_so_far()
+            return self._finish("failed", elapsed, reason=f"{type(exc).__name__}: {exc}"[:300])
+        failed = any(record["ok"] is False for record in self.reporter.tasks)
+        return self._finish("failed" if failed else "ok", elapsed)
+
+    async def _on_loop(self, main: Callable[..., Any]) -> float:
+        context = contextvars.copy_context()
+        context.run(self.reporter.bind)
+        context.run(self.reporter.start)
+        self._inner = self._loop.create_task(main(**self.params), context=context)
+        await self._inner
+        return self.reporter.now()
+
+    async def _on_thread(self, main: Callable[..., Any]) -> float:
+        def work() -> float:
+            self.reporter.bind()
+            self.reporter.start()
+            self.reporter.check_cancelled()
+            main(**self.params)
+            return self.reporter.now()
+
+        context = contextvars.copy_context()
+        return await self._loop.run_in_executor(self._executor, context.run, work)
+
+    async def _on_private_loop(self, main: Callable[..., Any]) -> float:
+        def work() -> float:
+            return asyncio.run(self._private_main(main))
+
+        context = contextvars.copy_context()
+        return await self._loop.run_in_executor(self._executor, context.run, work)
+
+    async def _private_main(self, main: Callable[..., Any]) -> float:
+        self.reporter.bind()
+        self.reporter.start()
+        self._private_loop = asyncio.get_running_loop()
+        self._private_inner = asyncio.current_task()
+        self.reporter.check_cancelled()  # cancelled while waiting for a thread
+        await main(**self.params)
+        return self.reporter.now()
+
+    def _elapsed_so_far(self) -> float:
+        try:
+            return self.reporter.now()
+        except RuntimeError:  # cancelled before it started
+            return 0.0
+
+    def _finish(self, status: str, elapsed: float, reason: str = "") -> RunResult:
+        if status == "cancelled":
+            reason = self._cancel_reason
+        # Tasks cut off by a cancel or a crash are closed at the run's end.
+        for record in self.reporter.tasks:
+            if record["start"] is not None and record["end"] is None:
+                record.update(end=elapsed, ok=False, error=reason or status)
+        return RunResult(
+            status=status,
+            elapsed=round(elapsed, 4),
+            summary=summary_for(elapsed),
+            tasks=self.reporter.tasks,
+            reason=reason,
+        )

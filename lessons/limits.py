@@ -1,0 +1,96 @@
+"""Limits on running demos: a process-wide cap that queues in order, and a rate limit."""
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Waiter:
+    future: asyncio.Future[None]
+    on_position: Callable[[int], None]
+
+
+@dataclass
+class CapacityGate:
+    """At most ``capacity`` holders at once; the others wait first come, first served.
+
+    Waiters hear their position (1 is next) when they join and whenever it changes.
+    """
+
+    capacity: int
+    running: int = 0
+    _waiters: deque[_Waiter] = field(default_factory=deque)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self, on_position: Callable[[int], None]) -> None:
+        if self.running < self.capacity and not self._waiters:
+            self.running += 1
+            return
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), on_position)
+        self._waiters.append(waiter)
+        on_position(len(self._waiters))
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            if waiter.future.done() and not waiter.future.cancelled():
+                self.release()  # the slot was handed over just as we gave up
+            else:
+                self._waiters.remove(waiter)
+                self._tell_positions()
+            raise
+
+    def release(self) -> None:
+        self.running -= 1
+        while self._waiters and self.running < self.capacity:
+            waiter = self._waiters.popleft()
+            if waiter.future.done():
+                continue
+            self.running += 1
+            waiter.future.set_result(None)
+        self._tell_positions()
+
+    def _tell_positions(self) -> None:
+        for position, waiter in enumerate(self._waiters, start=1):
+            waiter.on_position(position)
+
+
+@dataclass
+class RateLimiter:
+    """A sliding window: at most ``count`` starts per ``period`` seconds per client."""
+
+    count: int
+    period: float
+    _starts: dict[str, deque[float]] = field(default_factory=dict)
+    _last_sweep: float = 0.0
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        self._sweep(now)
+        starts = self._starts.setdefault(client, deque())
+        while starts and starts[0] <= now - self.period:
+            starts.popleft()
+        if len(starts) >= self.count:
+            return False
+        starts.append(now)
+        return True
+
+    def retry_after(self, client: str, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        starts = self._starts.get(client)
+        if not starts:
+            return 0.0
+        return max(0.0, starts[0] + self.period - now)
+
+    def _sweep(self, now: float) -> None:
+        # Forget idle clients now and then, so memory stays bounded by active ones.
+        if now - self._last_sweep < self.period:
+            return
+        self._last_sweep = now
+        for client in [c for c, s in self._starts.items() if not s or s[-1] <= now - self.period]:
+            del self._starts[client]

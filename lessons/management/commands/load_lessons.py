@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from lessons.content_loader import ContentError, load_bundle, read_bundle
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the bundled courses and lessons. Creates what is missing and refreshes bundled "
+        "lessons from their files; a lesson staff have edited is never overwritten."
+    )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            report = load_bundle(read_bundle())
+        except ContentError as exc:
+            raise CommandError(f"Nothing was loaded: {exc}") from None
+        for label, names in (("created", report.created), ("updated", report.updated)):
+            for name in names:
+                self.stdout.write(f"{label}: {name}")
+        for name in report.kept:
+            self.stdout.write(f"kept (edited by staff): {name}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Lessons loaded: {len(report.created)} created, {len(report.updated)} updated, "
+                f"{len(report.kept)} kept as staff left them."
+            )
+        )

@@ -1,0 +1,155 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from lessons.rendering import DemoBlockError, render_markdown
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=200, help_text="Shown as the course's heading.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The course's part of its address: /courses/<slug>/."
+    )
+    summary = models.TextField(
+        blank=True, help_text="One or two sentences shown in the list of courses."
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Courses are listed by this number, smallest first."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:course", kwargs={"course": self.slug})
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self) -> "LessonQuerySet":
+        return self.filter(status=Lesson.Status.PUBLISHED)
+
+    def visible_to(self, *, is_staff: bool) -> "LessonQuerySet":
+        return self if is_staff else self.published()
+
+
+class Lesson(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.PROTECT,
+        related_name="lessons",
+        help_text="The course it belongs to.",
+    )
+    title = models.CharField(max_length=200, help_text="Shown as the lesson's heading.")
+    slug = models.SlugField(
+        max_length=100, help_text="The lesson's part of its address, unique within its course."
+    )
+    summary = models.TextField(blank=True, help_text="One sentence shown in the course's list.")
+    body = models.TextField(
+        help_text=(
+            "Markdown (CommonMark and tables). Start sections with ## headings; they form the "
+            "table of contents. Embed a demo with a fenced block whose info string is demo, "
+            'holding "name: sleep" (or weather, blocking) and optional parameters.'
+        )
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Lessons are listed by this number within their course."
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Drafts are visible to staff only.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every save; an editor's form carries the version it was opened at,
+    # so a save over someone else's newer edit is refused, not applied.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    # Set when staff save through the admin: load_lessons leaves such lessons alone.
+    edited_by_staff = models.BooleanField(default=False, editable=False)
+
+    # Derived from body by render(); stored so that pages never render Markdown.
+    body_html = models.TextField(editable=False, default="")
+    toc = models.JSONField(editable=False, default=list)
+    reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    demo_names = models.JSONField(editable=False, default=list)
+
+    objects = LessonQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "toc", "reading_minutes", "demo_names", "version"]
+    )
+
+    class Meta:
+        ordering = ["course__position", "position", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The stored HTML must never disagree with the body, whatever path saved
+        # it (admin, loader, history revert, shell), so it is derived here.
+        self.render()
+        # Count from the stored version, not this instance's: a revert from the
+        # history starts from an old copy and must still move forward.
+        stored = Lesson.objects.filter(pk=self.pk).values_list("version", flat=True).first()
+        self.version = (stored or 0) + 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:lesson", kwargs={"course": self.course.slug, "lesson": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def clean(self) -> None:
+        try:
+            render_markdown(self.body)
+        except DemoBlockError as exc:
+            raise ValidationError({"body": str(exc)}) from None
+
+    def render(self) -> None:
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.toc = rendered.toc
+        self.reading_minutes = rendered.reading_minutes
+        self.demo_names = rendered.demos
+
+
+class DemoRun(models.Model):
+    class Mode(models.TextChoices):
+        SYNC = "sync", "Sync"
+        ASYNC = "async", "Async"
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    demo = models.CharField(max_length=40, db_index=True)
+    mode = models.CharField(max_length=5, choices=Mode)
+    params = models.JSONField(help_text="The normalized parameters the run used.")
+    status = models.CharField(max_length=10, choices=Status)
+    elapsed = models.FloatField(help_text="Seconds, measured on the server.")
+    timeline = models.JSONField(help_text="Each task's start, end, outcome and output.")
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["demo", "mode", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.demo} {self.mode} {self.status} {self.elapsed:.2f} s"

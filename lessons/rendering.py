@@ -1,0 +1,141 @@
+"""Lesson Markdown to safe HTML, once per edit.
+
+CommonMark plus tables (markdown-it-py), server-side highlighting (Pygments),
+heading anchors, demo placeholders, and then nh3 as the last word: whatever
+the Markdown or raw HTML held, no script, event handler or ``javascript:``
+URL reaches a reader, even from staff.
+"""
+
+import html
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from lessons.demo_blocks import DemoBlockError, parse_demo_block
+
+WORDS_PER_MINUTE = 200
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "div": {"class", "data-demo", "data-params"},
+    "pre": {"class"},
+    "code": {"class"},
+    "span": {"class"},
+    "p": {"class"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "td": {"class"},
+    "th": {"class", "scope"},
+    "ol": {"start"},
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: list[dict[str, Any]] = field(default_factory=list)
+    words: int = 0
+    demos: list[str] = field(default_factory=list)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    try:
+        lexer = get_lexer_by_name(lang or "text")
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    return highlight(code, lexer, HtmlFormatter(nowrap=True))
+
+
+def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    if lang == "demo":
+        block = parse_demo_block(token.content)  # DemoBlockError propagates to the editor
+        env.setdefault("demos", []).append(block.name)
+        params = html.escape(json.dumps(block.params), quote=True)
+        return (
+            f'<div class="demo" data-demo="{block.name}" data-params="{params}">'
+            '<p class="demo-fallback">This live demo runs on the server and needs '
+            "JavaScript to show its results.</p></div>\n"
+        )
+    body = _highlight(token.content, lang, "")
+    css_lang = html.escape(re.sub(r"[^A-Za-z0-9_+-]", "", lang) or "text")
+    return f'<pre class="highlight"><code class="language-{css_lang}">{body}</code></pre>\n'
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.use(anchors_plugin, min_level=2, max_level=3)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_fence)
+    return md
+
+
+_MD = _markdown()
+
+
+def render_markdown(text: str) -> Rendered:
+    """Render lesson Markdown; raises DemoBlockError for a bad demo block."""
+    env: dict[str, Any] = {}
+    tokens = _MD.parse(text, env)
+    raw = _MD.renderer.render(tokens, _MD.options, env)
+    safe = nh3.clean(
+        raw,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Rendered(
+        html=safe, toc=_toc(tokens), words=_count_words(tokens), demos=env.get("demos", [])
+    )
+
+
+def _toc(tokens: list[Token]) -> list[dict[str, Any]]:
+    entries = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in {"h2", "h3"}:
+            inline = tokens[index + 1]
+            title = "".join(
+                child.content
+                for child in inline.children or []
+                if child.type in {"text", "code_inline"}
+            )
+            entries.append({"id": token.attrGet("id"), "title": title, "level": int(token.tag[1])})
+    return entries
+
+
+def _count_words(tokens: list[Token]) -> int:
+    words = 0
+    for token in tokens:
+        if token.type == "inline":
+            words += len(token.content.split())
+        elif token.type in {"fence", "code_block"} and token.info.strip() != "demo":
+            words += len(token.content.split()) // 2  # code is skimmed, not read word by word
+    return words
+
+
+__all__ = ["DemoBlockError", "Rendered", "render_markdown"]

@@ -1,0 +1,44 @@
+"""Process-wide resources for running demos, made lazily from settings.
+
+One bounded thread pool for sync variants, the gates that cap running demos,
+and the rate limiter. ``reset()`` drops them (tests change the settings).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+from django.conf import settings
+
+from lessons.limits import CapacityGate, RateLimiter
+
+
+@cache
+def sync_executor() -> ThreadPoolExecutor:
+    # Never the single thread sync_to_async uses by default: a time.sleep there
+    # would stall every socket of the process.
+    return ThreadPoolExecutor(max_workers=settings.DEMO_SYNC_WORKERS, thread_name_prefix="demo")
+
+
+@cache
+def running_gate() -> CapacityGate:
+    """All running demos of this process."""
+    return CapacityGate(capacity=settings.DEMO_MAX_RUNNING)
+
+
+@cache
+def thread_gate() -> CapacityGate:
+    """Demos that hold a pool thread: as many as there are threads, so none waits unseen."""
+    return CapacityGate(capacity=settings.DEMO_SYNC_WORKERS)
+
+
+@cache
+def rate_limiter() -> RateLimiter:
+    count, period = settings.DEMO_RATE_LIMIT
+    return RateLimiter(count=count, period=period)
+
+
+def reset() -> None:
+    if sync_executor.cache_info().currsize:
+        sync_executor().shutdown(wait=False, cancel_futures=True)
+    for made in (sync_executor, running_gate, thread_gate, rate_limiter):
+        made.cache_clear()
