@@ -1,0 +1,146 @@
+"""Cancel and disconnect: a run stops early, says so, and leaves nothing running."""
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from lessons import runtime
+from lessons.models import DemoRun
+from tutorialsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_runtime():
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+async def connect() -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await communicator.connect())[0]
+    return communicator
+
+
+def run(run_id: str, mode: str, demo: str = "sleep", **params) -> str:
+    return json.dumps({"type": "run", "id": run_id, "demo": demo, "mode": mode, "params": params})
+
+
+def cancel(run_id: str) -> str:
+    return json.dumps({"type": "cancel", "id": run_id})
+
+
+async def next_of(ws, kind: str) -> dict:
+    while (event := await ws.receive_json_from(timeout=5))["type"] != kind:
+        pass
+    return event
+
+
+def demo_threads_busy() -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith("demo") and _is_working(t))
+
+
+def _is_working(thread: threading.Thread) -> bool:
+    # Idle pool threads wait on the work queue; a working one is inside a demo.
+    frame = __import__("sys")._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(("sleep.py", "blocking.py", "weather.py")):
+            return True
+        frame = frame.f_back
+    return False
+
+
+async def test_cancelling_an_async_run_stops_it_at_once():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "async", tasks=3, seconds=5))
+    await next_of(ws, "task_started")
+    started = time.perf_counter()
+    await ws.send_to(text_data=cancel("r"))
+    finished = await next_of(ws, "finished")
+    assert time.perf_counter() - started < 1
+    assert finished["status"] == "cancelled"
+    assert finished["reason"] == "cancelled by the reader"
+    assert finished["elapsed"] < 1
+    await ws.disconnect()
+    stored = await DemoRun.objects.aget()
+    assert stored.status == "cancelled"
+    assert all(task["ok"] is False for task in stored.timeline)
+
+
+async def test_cancelling_a_sync_run_stops_it_before_its_next_task():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "sync", tasks=5, seconds=0.2))
+    await next_of(ws, "task_started")
+    await ws.send_to(text_data=cancel("r"))
+    events = []
+    while (event := await ws.receive_json_from(timeout=5))["type"] != "finished":
+        events.append(event)
+    assert event["status"] == "cancelled"
+    started = [e for e in events if e["type"] == "task_started"]
+    assert len(started) <= 1  # the task that was sleeping finishes; no new one starts
+    assert event["elapsed"] < 0.5
+    await ws.disconnect()
+
+
+async def test_a_disconnect_cancels_async_runs_and_leaves_no_task():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "async", tasks=3, seconds=5))
+    await next_of(ws, "task_started")
+    before = time.perf_counter()
+    await ws.disconnect()
+    assert time.perf_counter() - before < 1
+    await asyncio.sleep(0)
+    leftovers = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not asyncio.current_task() and not task.done()
+    ]
+    assert leftovers == []
+    assert runtime.running_gate().running == 0
+    assert (await DemoRun.objects.aget()).status == "cancelled"
+
+
+async def test_a_disconnect_stops_a_sync_run_and_frees_its_thread():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "sync", tasks=10, seconds=0.1))
+    await next_of(ws, "task_started")
+    assert demo_threads_busy() == 1
+    await ws.disconnect()
+    assert demo_threads_busy() == 0
+    assert runtime.thread_gate().running == 0
+    stored = await DemoRun.objects.aget()
+    assert stored.status == "cancelled"
+    assert len(stored.timeline) < 10
+
+
+async def test_a_disconnect_stops_a_blocking_demo_on_its_private_loop():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "async", demo="blocking", tasks=3, block=3))
+    await next_of(ws, "task_started")
+    await ws.disconnect()
+    assert demo_threads_busy() == 0
+    assert (await DemoRun.objects.aget()).status == "cancelled"
+
+
+async def test_a_run_cancelled_twice_finishes_once():
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "async", tasks=1, seconds=5))
+    await next_of(ws, "task_started")
+    await ws.send_to(text_data=cancel("r"))
+    await ws.send_to(text_data=cancel("r"))
+    await next_of(ws, "finished")
+    later = []
+    while not await ws.receive_nothing(timeout=0.2):
+        later.append(await ws.receive_json_from())
+    # The second cancel reached the run while it stopped (no answer) or after it
+    # ended (unknown_run); it never brings a second "finished".
+    assert all(event["type"] == "error" and event["code"] == "unknown_run" for event in later)
+    await ws.disconnect()

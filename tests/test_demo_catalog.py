@@ -1,0 +1,62 @@
+"""The catalog the widget reads: bounds from the registry, source from the running code."""
+
+import inspect
+
+import pytest
+
+from lessons.demos.catalog import catalog
+from lessons.demos.registry import DEMOS
+
+
+def test_it_lists_every_registered_demo():
+    assert set(catalog()["demos"]) == {"sleep", "weather", "blocking"}
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_the_source_shown_is_the_source_that_runs(name, mode):
+    variant = DEMOS[name].variant(mode)
+    shown = catalog()["demos"][name]["modes"][mode]["source"]
+    # The entry point the runner calls is part of what the reader sees...
+    assert variant.main in variant.shown
+    # ...and every shown function appears exactly as it stands in its module.
+    for function in variant.shown:
+        assert inspect.getsource(inspect.unwrap(function)).strip() in shown
+
+
+def test_the_sync_sleep_source_uses_time_sleep_and_the_async_one_asyncio_sleep():
+    modes = catalog()["demos"]["sleep"]["modes"]
+    assert "time.sleep(seconds)" in modes["sync"]["source"]
+    assert "asyncio.sleep" not in modes["sync"]["source"]
+    assert "await asyncio.sleep(seconds)" in modes["async"]["source"]
+    assert "asyncio.gather" in modes["async"]["source"]
+
+
+def test_the_source_is_highlighted_for_the_page():
+    html = catalog()["demos"]["sleep"]["modes"]["async"]["source_html"]
+    assert '<span class="k">await</span>' in html
+
+
+def test_params_carry_their_bounds_and_defaults():
+    params = {p["name"]: p for p in catalog()["demos"]["sleep"]["params"]}
+    assert params["tasks"] == {
+        "name": "tasks",
+        "type": "int",
+        "label": "Tasks",
+        "default": 3,
+        "min": 1,
+        "max": 10,
+        "step": 1,
+    }
+    assert params["seconds"]["min"] == 0.05
+    assert params["seconds"]["max"] == 5.0
+    assert params["seconds"]["default"] == 2.0
+    cities = catalog()["demos"]["weather"]["params"][0]
+    assert cities["default"] == ["paris", "toulouse", "marseille"]
+    assert (cities["min"], cities["max"]) == (1, 10)
+
+
+def test_the_catalog_is_served_as_json(client):
+    response = client.get("/demos/catalog.json")
+    assert response.status_code == 200
+    assert response.json() == catalog()

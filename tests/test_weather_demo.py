@@ -1,0 +1,137 @@
+"""The weather demo against the bundled simulator: good cities, failing cities, timeouts."""
+
+import json
+import socket
+
+import pytest
+from aiohttp.test_utils import TestServer
+from channels.testing import WebsocketCommunicator
+
+from lessons import runtime
+from lessons.demos.http import close_shared_session, weather_url
+from lessons.weathersim.app import make_app, temperature_for
+from tutorialsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_runtime():
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+@pytest.fixture
+async def simulator(settings):
+    server = TestServer(make_app(latency_scale=0.05))
+    await server.start_server()
+    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
+    settings.WEATHER_TIMEOUT = 0.5
+    yield server
+    await close_shared_session()
+    await server.close()
+
+
+async def run_weather(mode: str, cities: list[str]) -> list[dict]:
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "w", "demo": "weather", "mode": mode}
+    frame["params"] = {"cities": cities}
+    await ws.send_to(text_data=json.dumps(frame))
+    events = []
+    while (event := await ws.receive_json_from(timeout=10))["type"] != "finished":
+        events.append(event)
+    events.append(event)
+    await ws.disconnect()
+    return events
+
+
+def results(events: list[dict]) -> dict[int, dict]:
+    return {e["task"]: e for e in events if e["type"] == "task_finished"}
+
+
+def printed(events: list[dict]) -> dict[int, str]:
+    return {e["task"]: e["text"] for e in events if e["type"] == "output"}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_it_prints_each_citys_temperature(simulator, mode):
+    events = await run_weather(mode, ["paris", "toulouse", "marseille"])
+    assert printed(events) == {
+        0: f"Temperature at paris: {temperature_for('paris')} C",
+        1: f"Temperature at toulouse: {temperature_for('toulouse')} C",
+        2: f"Temperature at marseille: {temperature_for('marseille')} C",
+    }
+    assert events[-1]["status"] == "ok"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(
+    ("city", "error"),
+    [
+        ("fail-500", "HTTP 500 from the server"),
+        ("fail-404", "HTTP 404 from the server"),
+        ("fail-json", "the answer is not valid JSON"),
+        ("fail-missing", "the answer has no 'tmp' field"),
+        ("fail-timeout", "timed out: no answer in time"),
+        ("fail-hang", "timed out: no answer in time"),
+        ("fail-truncated", "the answer was cut short"),
+    ],
+)
+async def test_a_failing_city_fails_alone_with_a_clear_error(simulator, mode, city, error):
+    events = await run_weather(mode, ["paris", city, "lyon"])
+    outcome = results(events)
+    assert outcome[1]["ok"] is False
+    assert outcome[1]["error"] == error
+    assert outcome[0]["ok"] is True
+    assert outcome[2]["ok"] is True
+    assert printed(events)[2] == f"Temperature at lyon: {temperature_for('lyon')} C"
+    assert events[-1]["status"] == "failed"
+    assert events[-1]["elapsed"] < 3  # bounded by the request timeout
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_an_unreachable_service_fails_every_city_clearly(settings, mode):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.WEATHER_API_URL = f"http://127.0.0.1:{port}/services/json/"
+    events = await run_weather(mode, ["paris", "lyon"])
+    outcome = results(events)
+    assert [outcome[i]["error"] for i in (0, 1)] == ["could not connect to the server"] * 2
+    assert events[-1]["status"] == "failed"
+    if mode == "async":
+        await close_shared_session()
+
+
+async def test_the_async_run_asks_all_cities_at_once(simulator):
+    cities = ["paris", "toulouse", "marseille", "lyon"]
+    sync_events = await run_weather("sync", cities)
+    async_events = await run_weather("async", cities)
+    assert async_events[-1]["elapsed"] < sync_events[-1]["elapsed"]
+    started = [e["t"] for e in async_events if e["type"] == "task_started"]
+    first_end = min(e["t"] for e in async_events if e["type"] == "task_finished")
+    assert max(started) < first_end
+
+
+def test_a_city_can_only_ever_be_one_path_segment(settings):
+    settings.WEATHER_API_URL = "http://weather.example/services/json/"
+    assert weather_url("paris") == "http://weather.example/services/json/paris"
+    for hostile in ("../admin", "paris/../../x", "a?b=c", "a#b", "evil.com@x", "a b", ""):
+        with pytest.raises(ValueError, match="not a city name"):
+            weather_url(hostile)
+
+
+async def test_a_city_name_that_breaks_the_rules_is_refused_before_any_request(simulator):
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "w", "demo": "weather", "mode": "async"}
+    frame["params"] = {"cities": ["paris", "../../etc/passwd"]}
+    await ws.send_to(text_data=json.dumps(frame))
+    error = await ws.receive_json_from()
+    assert error["code"] == "invalid_params"
+    assert "letters, digits or hyphens" in error["message"]
+    await ws.disconnect()
