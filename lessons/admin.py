@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.models import Course, DemoRun, Lesson
@@ -69,6 +70,12 @@ class LessonAdmin(SimpleHistoryAdmin):
         ("Text", {"fields": ["body", "opened_version"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The change view runs in a transaction; the revert view does not, yet the
+        # form's version check takes a row lock that needs one (PostgreSQL insists).
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj: Lesson, form, change: bool) -> None:
         obj.edited_by_staff = True

@@ -15,7 +15,7 @@ import yaml
 from django.db import transaction
 
 from lessons.models import Course, Lesson
-from lessons.rendering import DemoBlockError, render_markdown
+from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LESSON_FILE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
@@ -50,6 +50,7 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # edited by staff: left alone
+    rerendered: int = 0
 
 
 def _split(path: Path) -> tuple[dict[str, Any], str]:
@@ -68,7 +69,16 @@ def _split(path: Path) -> tuple[dict[str, Any], str]:
 def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
     courses = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        meta, _ = _split(folder / "_course.md")
+        course_path = folder / "_course.md"
+        if not course_path.is_file():
+            raise ContentError(f"{folder.name}/_course.md: missing")
+        meta, _ = _split(course_path)
+        try:
+            course_position = int(meta.get("position", 0))
+        except (TypeError, ValueError):
+            raise ContentError(
+                f"{folder.name}/_course.md: position must be a whole number"
+            ) from None
         lessons = []
         for path in sorted(folder.glob("*.md")):
             match = LESSON_FILE.match(path.name)
@@ -99,7 +109,7 @@ def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
                 slug=folder.name,
                 title=str(meta["title"]),
                 summary=str(meta.get("summary", "")),
-                position=int(meta.get("position", 0)),
+                position=course_position,
                 lessons=lessons,
             )
         )
@@ -122,7 +132,26 @@ def load_bundle(courses: list[CourseFile]) -> LoadReport:
             report.created.append(course_file.slug)
         for lesson_file in course_file.lessons:
             _load_lesson(course, lesson_file, report)
+    report.rerendered = rerender_stale_lessons()
     return report
+
+
+def rerender_stale_lessons() -> int:
+    """Render again the lessons stored by an older renderer; their text is untouched."""
+    stale = Lesson.objects.exclude(rendered_with=RENDERER_VERSION)
+    count = 0
+    for lesson in stale.iterator():
+        lesson.render()
+        # A queryset update: no new version, no history entry, staff work untouched.
+        Lesson.objects.filter(pk=lesson.pk).update(
+            body_html=lesson.body_html,
+            toc=lesson.toc,
+            reading_minutes=lesson.reading_minutes,
+            demo_names=lesson.demo_names,
+            rendered_with=lesson.rendered_with,
+        )
+        count += 1
+    return count
 
 
 def _load_lesson(course: Course, source: LessonFile, report: LoadReport) -> None:

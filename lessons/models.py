@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from lessons.rendering import DemoBlockError, render_markdown
+from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
 
 
 class Course(models.Model):
@@ -82,10 +82,18 @@ class Lesson(models.Model):
     toc = models.JSONField(editable=False, default=list)
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
     demo_names = models.JSONField(editable=False, default=list)
+    rendered_with = models.PositiveIntegerField(editable=False, default=0)
 
     objects = LessonQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["body_html", "toc", "reading_minutes", "demo_names", "version"]
+        excluded_fields=[
+            "body_html",
+            "toc",
+            "reading_minutes",
+            "demo_names",
+            "rendered_with",
+            "version",
+        ]
     )
 
     class Meta:
@@ -126,6 +134,7 @@ class Lesson(models.Model):
         self.toc = rendered.toc
         self.reading_minutes = rendered.reading_minutes
         self.demo_names = rendered.demos
+        self.rendered_with = RENDERER_VERSION
 
 
 class DemoRun(models.Model):

@@ -10,6 +10,7 @@ import html
 import json
 import math
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,14 +18,18 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from lessons.demo_blocks import DemoBlockError, parse_demo_block
+from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 
 WORDS_PER_MINUTE = 200
+# Bump when a change here alters the HTML: stored lessons are then rendered
+# again by load_lessons (which `make run` calls), without touching their text.
+RENDERER_VERSION = 2
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -34,7 +39,9 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
-    "div": {"class", "data-demo", "data-params"},
+    # No data-demo here: demo placeholders are added after cleaning, from
+    # validated blocks only, so raw HTML cannot smuggle in an unchecked demo.
+    "div": {"class"},
     "pre": {"class"},
     "code": {"class"},
     "span": {"class"},
@@ -68,26 +75,45 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return highlight(code, lexer, HtmlFormatter(nowrap=True))
 
 
+def _fence_lang(token: Token) -> str:
+    info = token.info.strip()
+    return info.split(maxsplit=1)[0] if info else ""
+
+
 def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    lang = _fence_lang(token)
     if lang == "demo":
         block = parse_demo_block(token.content)  # DemoBlockError propagates to the editor
-        env.setdefault("demos", []).append(block.name)
-        params = html.escape(json.dumps(block.params), quote=True)
-        return (
-            f'<div class="demo" data-demo="{block.name}" data-params="{params}">'
-            '<p class="demo-fallback">This live demo runs on the server and needs '
-            "JavaScript to show its results.</p></div>\n"
-        )
+        env["demo_blocks"].append(block)
+        # A marker only this render can name; swapped for the placeholder after nh3.
+        return f'<div class="demo-slot-{env["nonce"]}-{len(env["demo_blocks"]) - 1}"></div>\n'
     body = _highlight(token.content, lang, "")
     css_lang = html.escape(re.sub(r"[^A-Za-z0-9_+-]", "", lang) or "text")
     return f'<pre class="highlight"><code class="language-{css_lang}">{body}</code></pre>\n'
 
 
+def _demo_placeholder(block: DemoBlock) -> str:
+    params = html.escape(json.dumps(block.params), quote=True)
+    return (
+        f'<div class="demo" data-demo="{html.escape(block.name)}" data-params="{params}">'
+        '<p class="demo-fallback">This live demo runs on the server and needs '
+        "JavaScript to show its results.</p></div>"
+    )
+
+
+# Ids the page templates use themselves; a heading must not take one of them.
+RESERVED_IDS = frozenset({"main", "content", "top", "toc-title", "stats-title"})
+
+
+def _heading_slug(title: str) -> str:
+    slug = slugify(title) or "section"
+    return f"{slug}-section" if slug in RESERVED_IDS else slug
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    md.use(anchors_plugin, min_level=2, max_level=3)
+    md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_slug)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
     return md
@@ -98,7 +124,7 @@ _MD = _markdown()
 
 def render_markdown(text: str) -> Rendered:
     """Render lesson Markdown; raises DemoBlockError for a bad demo block."""
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"nonce": secrets.token_hex(8), "demo_blocks": []}
     tokens = _MD.parse(text, env)
     raw = _MD.renderer.render(tokens, _MD.options, env)
     safe = nh3.clean(
@@ -109,8 +135,15 @@ def render_markdown(text: str) -> Rendered:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    blocks: list[DemoBlock] = env["demo_blocks"]
+    for index, block in enumerate(blocks):
+        slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
+        safe = safe.replace(slot, _demo_placeholder(block), 1)
     return Rendered(
-        html=safe, toc=_toc(tokens), words=_count_words(tokens), demos=env.get("demos", [])
+        html=safe,
+        toc=_toc(tokens),
+        words=_count_words(tokens),
+        demos=[block.name for block in blocks],
     )
 
 
@@ -133,7 +166,7 @@ def _count_words(tokens: list[Token]) -> int:
     for token in tokens:
         if token.type == "inline":
             words += len(token.content.split())
-        elif token.type in {"fence", "code_block"} and token.info.strip() != "demo":
+        elif token.type in {"fence", "code_block"} and _fence_lang(token) != "demo":
             words += len(token.content.split()) // 2  # code is skimmed, not read word by word
     return words
 

@@ -10,12 +10,16 @@ from lessons.demos.catalog import catalog
 
 async def _is_staff(request: HttpRequest) -> bool:
     # request.user would load the user with a sync query; auser() is the async way.
+    # Templates read request.user (the auth context processor), so it is set to
+    # the loaded user here, before any template touches it.
     user = await request.auser()
+    request.user = user
     return user.is_active and user.is_staff
 
 
 @require_safe
 async def course_list(request: HttpRequest) -> HttpResponse:
+    await _is_staff(request)  # loads the user for the header's staff link
     courses = await selectors.course_list()
     return render(request, "lessons/course_list.html", {"courses": courses})
 

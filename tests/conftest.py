@@ -23,26 +23,26 @@ from django.test import AsyncClient, Client
 from lessons.models import Course, Lesson
 
 # ---------------------------------------------------------------------------
-# People
+# People (no passwords: hashing one costs a third of a second; force_login needs none)
 
 
 @pytest.fixture
 def editor(django_user_model):
     return django_user_model.objects.create_user(
-        username="editor", password="unused", is_staff=True, is_superuser=True
+        username="editor", is_staff=True, is_superuser=True
     )
 
 
 @pytest.fixture
 def other_editor(django_user_model):
     return django_user_model.objects.create_user(
-        username="other-editor", password="unused", is_staff=True, is_superuser=True
+        username="other-editor", is_staff=True, is_superuser=True
     )
 
 
 @pytest.fixture
 def reader(django_user_model):
-    return django_user_model.objects.create_user(username="reader", password="unused")
+    return django_user_model.objects.create_user(username="reader")
 
 
 def _logged_in(client_class, user):
@@ -214,3 +214,45 @@ def html():
         return parse_html(getattr(source, "content", source))
 
     return parse
+
+
+def _form_fields(form: Element) -> dict[str, str]:
+    """What a browser would submit from ``form`` untouched (without a submit button)."""
+    data: dict[str, str] = {}
+    for element in form.iter():
+        name = element.attrs.get("name")
+        if not name or "disabled" in element.attrs:
+            continue
+        if element.tag == "input":
+            kind = (element.attrs.get("type") or "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                continue
+            if kind in {"checkbox", "radio"} and "checked" not in element.attrs:
+                continue
+            data[name] = element.attrs.get("value") or ("on" if kind == "checkbox" else "")
+        elif element.tag == "textarea":
+            # Browsers drop the newline right after <textarea>; html.parser does not.
+            data[name] = element.text.removeprefix("\n")
+        elif element.tag == "select":
+            options = element.find_all("option")
+            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
+            if chosen:
+                data[name] = chosen[0].attrs.get("value") or ""
+    return data
+
+
+@pytest.fixture
+def form_fields():
+    """``form_fields(response, form_id)``: a form's fields as a browser would send them."""
+
+    def read(response, form_id: str) -> dict[str, str]:
+        form = parse_html(response.content).find("form", id=form_id)
+        assert form is not None, f"no form #{form_id} on the page"
+        return _form_fields(form)
+
+    return read
+
+
+def pytest_configure(config):
+    # WhiteNoise notes that STATIC_ROOT is missing until collectstatic runs; tests don't need it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

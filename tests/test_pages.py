@@ -1,5 +1,7 @@
 """Reader-facing pages: the course list, a course's lessons, a lesson, and who sees drafts."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.urls import reverse
 
@@ -17,8 +19,8 @@ def course_url(course: Course) -> str:
 
 
 def listed_lesson_titles(page) -> list[str]:
-    return [a.text.strip() for li in page.find("ol", class_="lesson-list").find_all("li")
-            for a in li.find_all("a")]  # fmt: skip
+    items = page.find("ol", class_="lesson-list").find_all("li")
+    return [a.text.strip() for li in items for a in li.find_all("a")]
 
 
 # ---------------------------------------------------------------------------
@@ -35,7 +37,11 @@ def test_home_lists_courses_by_position_then_title(client, html):
     assert response.status_code == 200
     cards = html(response).find("ol", class_="cards").find_all("a")
     assert [a.text for a in cards] == ["Beta", "Alpha", "Zeta"]
-    assert [a.attrs["href"] for a in cards] == ["/courses/beta/", "/courses/alpha/", "/courses/zeta/"]
+    assert [a.attrs["href"] for a in cards] == [
+        "/courses/beta/",
+        "/courses/alpha/",
+        "/courses/zeta/",
+    ]
 
 
 def test_home_shows_each_course_summary(client, course):
@@ -51,9 +57,13 @@ def test_home_shows_each_course_summary(client, course):
 def test_course_page_lists_its_lessons_in_position_order(client, course, html):
     for position, slug in [(3, "third"), (1, "first"), (2, "second")]:
         Lesson.objects.create(
-            course=course, position=position, slug=slug, title=slug.title(), body="x",
+            course=course,
+            position=position,
+            slug=slug,
+            title=slug.title(),
+            body="x",
             status=Lesson.Status.PUBLISHED,
-        )  # fmt: skip
+        )
     other = Course.objects.create(title="Other", slug="other")
     Lesson.objects.create(
         course=other, slug="elsewhere", title="Elsewhere", body="x", status="published"
@@ -121,8 +131,8 @@ def test_lesson_page_has_a_table_of_contents_linking_to_its_headings(client, les
 
     toc_links = page.find("nav", class_="toc").find_all("a")
     assert [a.text for a in toc_links] == ["Why wait", "A closer look"]
-    heading_ids = {h.attrs["id"] for h in page.find("div", class_="lesson-body").iter()
-                   if h.tag in {"h2", "h3"}}  # fmt: skip
+    body = page.find("div", class_="lesson-body")
+    heading_ids = {h.attrs["id"] for h in body.iter() if h.tag in {"h2", "h3"}}
     assert {a.attrs["href"].removeprefix("#") for a in toc_links} == heading_ids
 
 
@@ -205,16 +215,19 @@ def test_view_on_site_from_the_admin_previews_a_draft_for_staff(editor_client, l
 
     response = editor_client.get(view_on_site.attrs["href"], follow=True)
 
-    assert response.redirect_chain[-1][0] == lesson_url(lessons.draft)
+    assert urlsplit(response.redirect_chain[-1][0]).path == lesson_url(lessons.draft)
     assert response.status_code == 200
     assert html(response).find(class_="draft-banner") is not None
 
 
 def test_lesson_page_shows_how_often_its_demo_ran(client, course, html):
     lesson = Lesson.objects.create(
-        course=course, slug="demo", title="Demo", status="published",
+        course=course,
+        slug="demo",
+        title="Demo",
+        status="published",
         body="```demo\nname: sleep\n```\n",
-    )  # fmt: skip
+    )
     for elapsed in (1.0, 3.0, 2.0):
         DemoRun.objects.create(
             demo="sleep", mode="sync", params={}, status="ok", elapsed=elapsed, timeline=[]
@@ -225,10 +238,10 @@ def test_lesson_page_shows_how_often_its_demo_ran(client, course, html):
 
     page = html(client.get(lesson_url(lesson)))
 
-    rows = [[td.text for td in tr.find_all("td")]
-            for tr in page.find("section", class_="demo-stats").find_all("tr")[1:]]  # fmt: skip
+    table_rows = page.find("section", class_="demo-stats").find_all("tr")[1:]
+    rows = [[td.text for td in tr.find_all("td")] for tr in table_rows]
     assert ["sleep", "sync", "3", "2.00 s"] in rows
-    assert ["sleep", "async", "0", "–"] in rows
+    assert ["sleep", "async", "0", "\N{EN DASH}"] in rows  # no runs: no median
 
 
 @pytest.mark.parametrize("name", ["lessons:home", "lessons:demo-catalog"])

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         for label, names in (("created", report.created), ("updated", report.updated)):
             for name in names:
                 self.stdout.write(f"{label}: {name}")
+        if report.rerendered:
+            self.stdout.write(f"rendered again with the current renderer: {report.rerendered}")
         for name in report.kept:
             self.stdout.write(f"kept (edited by staff): {name}")
         self.stdout.write(
