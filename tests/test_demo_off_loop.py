@@ -59,4 +59,6 @@ async def test_a_sync_sleep_run_leaves_the_event_loop_free():
 async def test_the_blocking_demo_stalls_only_its_own_loop():
     finished, gaps = await run_beside_heartbeat("blocking", "sync", {"tasks": 2, "block": 0.5})
     assert finished["status"] == "ok"
-    assert max(gaps) < 0.05  # the server's loop never saw the 0.5 s time.sleep
+    # Had the 0.5 s time.sleep run on this loop, one gap would be 0.5 s long; the
+    # bound is loose because other processes on a busy machine delay ticks too.
+    assert max(gaps) < 0.25
