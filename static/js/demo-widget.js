@@ -1,0 +1,500 @@
+/* One live demo on a lesson page: the form, the buttons, and everything a run
+ * shows while it goes (console, timeline, table, totals), beside its code.
+ *
+ * The widget keeps the latest run of each mode, so a sync run and an async
+ * run, raced or run one after the other, are drawn on one time axis. It talks
+ * to the server only through the page's shared socket.
+ *
+ * For automated browser tests the root carries data-state
+ * (idle | running | done | error), each mode's result element carries
+ * data-elapsed once finished, buttons carry data-action, console lines are
+ * <li data-task>.
+ */
+
+import { DemoConsole } from "./console.js";
+import { DemoForm } from "./demo-form.js";
+import { laneName } from "./demo-specifics.js";
+import { Status } from "./demo-socket.js";
+import { h, uniqueId } from "./dom.js";
+import { guessText, ratio, seconds } from "./format.js";
+import { newRunId, Run, RunStatus } from "./run.js";
+import { RunTable } from "./run-table.js";
+import { SourceView } from "./source-view.js";
+import { Timeline } from "./timeline.js";
+
+const MODES = ["sync", "async"];
+const AGAIN_MESSAGE_MS = 4000;
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+export class DemoWidget {
+  constructor(root, { demo, entry, socket }) {
+    this.root = root;
+    this.demo = demo;
+    this.entry = entry;
+    this.socket = socket;
+    this.runs = { sync: null, async: null };
+    this.batch = []; // the runs started since the widget was last idle
+    this.frame = 0;
+    this.connection = Status.CONNECTING;
+    this.wasOffline = false;
+    this.labels = Object.fromEntries(MODES.map((mode) => [mode, entry.modes[mode].label]));
+    this.names = Object.fromEntries(MODES.map((mode) => [mode, shortName(this.labels[mode], mode)]));
+    this.build(initialParams(root, entry.params));
+    socket.onStatus((status) => this.onConnection(status));
+    reducedMotion.addEventListener("change", () => this.update());
+  }
+
+  // Building ---------------------------------------------------------------
+
+  build(initial) {
+    const root = this.root;
+    const titleId = uniqueId("demo-title");
+    const consoleLabelId = uniqueId("demo-console");
+    root.querySelector(".demo-fallback")?.remove();
+    root.classList.add("demo-widget");
+    root.setAttribute("role", "region");
+    root.setAttribute("aria-labelledby", titleId);
+    root.dataset.state = "idle";
+
+    const heading = h(`h${headingLevel(root)}`, { class: "demo-title", id: titleId }, this.entry.title);
+    const header = h(
+      "div",
+      { class: "demo-header" },
+      h(
+        "p",
+        { class: "demo-kicker" },
+        h("span", { class: "demo-live-dot", "aria-hidden": "true" }),
+        "Live demo · runs on the server",
+      ),
+      heading,
+      this.entry.description ? h("p", { class: "demo-description" }, this.entry.description) : null,
+    );
+
+    this.form = new DemoForm({ params: this.entry.params, initial });
+    this.buttons = {
+      "run-sync": this.button("run-sync", this.labels.sync, "submit", "button-run is-sync"),
+      "run-async": this.button("run-async", this.labels.async, "submit", "button-run is-async"),
+      race: this.button("race", "Race both", "submit", "button-race"),
+      cancel: this.button("cancel", "Cancel", "button", "button-cancel"),
+    };
+    this.buttons.cancel.setAttribute("aria-disabled", "true");
+    this.form.actions.append(...Object.values(this.buttons));
+    this.form.element.addEventListener("submit", (event) => {
+      event.preventDefault();
+      // Enter in a field submits with the first button: run sync.
+      this.act(event.submitter?.dataset.action || "run-sync");
+    });
+    this.buttons.cancel.addEventListener("click", () => this.act("cancel"));
+
+    this.connectionNote = h("p", { class: "demo-connection", role: "status" });
+    this.status = h("p", { class: "demo-status", role: "status" });
+    // The end of a run is already on screen in the results; screen readers
+    // still need to hear it, so it goes to a hidden live region.
+    this.announcer = h("p", { class: "visually-hidden", role: "status" });
+
+    this.results = Object.fromEntries(
+      MODES.map((mode) => {
+        const summary = h("span", { class: "result-summary" }, "Not run yet.");
+        const guess = h("span", { class: "result-guess" });
+        const element = h(
+          "p",
+          { class: "demo-result", "data-mode": mode, "data-status": "none" },
+          h(
+            "span",
+            { class: "result-name" },
+            h("span", { class: "tl-swatch", "aria-hidden": "true" }),
+            `${this.names[mode]}:`,
+          ),
+          " ",
+          summary,
+          " ",
+          guess,
+        );
+        return [mode, { element, summary, guess }];
+      }),
+    );
+    this.speedup = h("p", { class: "demo-speedup", hidden: true });
+
+    this.timeline = new Timeline({ modes: MODES, modeLabels: this.names });
+    this.table = new RunTable({ modes: MODES, modeLabels: this.names, id: uniqueId("demo-table") });
+    this.console = new DemoConsole({ labelId: consoleLabelId, modeLabels: this.names });
+    this.source = new SourceView({
+      modes: MODES,
+      catalogModes: this.entry.modes,
+      tabLabels: this.names,
+    });
+
+    const output = h(
+      "div",
+      { class: "demo-output" },
+      this.connectionNote,
+      this.status,
+      this.announcer,
+      h(
+        "div",
+        { class: "demo-results" },
+        Object.values(this.results).map((result) => result.element),
+        this.speedup,
+      ),
+      h(
+        "div",
+        { class: "demo-pane demo-timeline-pane" },
+        h("div", { class: "pane-head" }, h("p", { class: "pane-title" }, "Timeline"), this.table.toggle),
+        this.timeline.element,
+        this.table.wrap,
+      ),
+      h(
+        "div",
+        { class: "demo-pane demo-console-pane" },
+        h("div", { class: "pane-head" }, h("p", { class: "pane-title", id: consoleLabelId }, "Console")),
+        this.console.element,
+      ),
+    );
+    const code = h(
+      "div",
+      { class: "demo-code" },
+      h("div", { class: "pane-head" }, h("p", { class: "pane-title" }, "The code that runs")),
+      this.source.element,
+    );
+    root.replaceChildren(
+      header,
+      h("div", { class: "demo-layout" }, h("div", { class: "demo-controls" }, this.form.element), output, code),
+    );
+    this.update();
+  }
+
+  button(action, text, type, className) {
+    return h("button", { type, class: `demo-button ${className}`, "data-action": action }, text);
+  }
+
+  // Actions ----------------------------------------------------------------
+
+  act(action) {
+    const button = this.buttons[action];
+    if (button?.getAttribute("aria-disabled") === "true") {
+      this.say(whyDisabled(action, this));
+      return;
+    }
+    if (action === "cancel") this.cancel();
+    else if (action === "race") this.start(MODES);
+    else if (action === "run-sync") this.start(["sync"]);
+    else if (action === "run-async") this.start(["async"]);
+  }
+
+  start(modes) {
+    const values = this.form.read();
+    if (!values) {
+      this.say("Nothing was sent: fix the highlighted value first.");
+      return;
+    }
+    if (!this.socket.isOpen) {
+      this.say("Not connected to the server, so nothing was sent. Reconnecting…");
+      return;
+    }
+    const key = JSON.stringify(values.params);
+    for (const mode of MODES) {
+      const other = this.runs[mode];
+      // Two runs compare only with the same parameters: forget an older run
+      // of the other mode that used different ones.
+      if (!modes.includes(mode) && other && !other.isActive && other.sentKey !== key) {
+        this.runs[mode] = null;
+      }
+    }
+    const runs = modes.map(
+      (mode) =>
+        new Run({ id: newRunId(this.demo, mode), demo: this.demo, mode, params: values.params, guess: values.guess }),
+    );
+    for (const run of runs) {
+      this.runs[run.mode] = run;
+      this.console.clear(run.mode);
+      run.unfollow = this.socket.follow(run.id, (message) => this.onMessage(run, message));
+      const sent = this.socket.send({
+        type: "run",
+        id: run.id,
+        demo: this.demo,
+        mode: run.mode,
+        params: values.params,
+      });
+      if (!sent) this.onMessage(run, { type: "disconnected" });
+    }
+    // The widget's state (done or error) speaks for every run since it was last idle.
+    const stillGoing = this.batch.filter((run) => run.isActive);
+    this.batch = [...stillGoing, ...runs];
+    if (modes.length === 1) this.source.select(modes[0]);
+    this.say(modes.length === 2 ? "Racing both versions…" : `Running ${this.names[modes[0]]}…`);
+    this.update();
+  }
+
+  cancel() {
+    const active = MODES.map((mode) => this.runs[mode]).filter((run) => run?.isActive);
+    if (!active.length) return;
+    for (const run of active) {
+      run.cancelRequested = true;
+      this.socket.send({ type: "cancel", id: run.id });
+    }
+    // A thread cannot be stopped inside time.sleep: say why it takes a moment.
+    const syncGoing = active.some((run) => run.mode === "sync");
+    this.say(syncGoing ? "Cancelling… (a sync run stops after its current task)" : "Cancelling…");
+    this.update();
+  }
+
+  // Server messages ------------------------------------------------------------
+
+  onMessage(run, message) {
+    const line = run.apply(message);
+    const current = this.runs[run.mode] === run;
+    const mode = run.mode;
+    switch (message.type) {
+      case "queued":
+        if (current)
+          this.say(`${this.names[mode]} is waiting for a free slot on the server (position ${message.position}).`);
+        break;
+      case "task_started":
+        // A race already says "Racing both versions…"; a single run says it started.
+        if (current && this.batch.length === 1 && run.tasks.size === 1 && !run.cancelRequested) {
+          this.say(`${this.names[mode]} is running…`);
+        }
+        break;
+      case "output":
+        if (current && line) {
+          const who = Number.isInteger(message.task) ? laneName(run.lanes, message.task) : null;
+          this.console.output({ mode, task: message.task, t: message.t, who, text: line.text, warning: line.warning });
+        }
+        break;
+      case "task_finished":
+        if (current && message.ok === false) {
+          const task = run.tasks.get(message.task);
+          this.console.taskError({
+            mode,
+            task: message.task,
+            t: message.t,
+            who: laneName(run.lanes, message.task),
+            error: task.error,
+          });
+        }
+        break;
+      case "finished":
+        run.unfollow?.();
+        if (current) {
+          const extra = run.outcome === "cancelled" ? " (cancelled)" : run.reason ? ` (${run.reason})` : "";
+          this.console.note({ mode, text: `${run.summary}${extra}`, kind: "summary" });
+          this.announceEnd(run);
+        }
+        break;
+      case "error":
+        run.unfollow?.();
+        if (current) {
+          this.console.note({ mode, text: `Not run: ${run.errorMessage}`, kind: "error" });
+          if (message.code === "invalid_params") this.form.showServerError(run.errorMessage);
+          else this.form.showFormError(`${this.names[mode]} was not run: ${run.errorMessage}`);
+          this.say(`${this.names[mode]} was not run: ${run.errorMessage}`);
+        }
+        break;
+      case "disconnected":
+        if (current) {
+          this.console.note({ mode, text: "Interrupted: the connection to the server was lost.", kind: "error" });
+          this.say("The connection to the server was lost; the runs that were going are interrupted.");
+        }
+        break;
+      default:
+        break;
+    }
+    if (current) this.update();
+  }
+
+  announceEnd(run) {
+    const others = this.batch.filter((other) => other !== run && other.isActive);
+    if (others.length) {
+      this.say(
+        `${this.names[run.mode]} finished in ${seconds(run.elapsed)}; waiting for ${this.names[others[0].mode]}…`,
+      );
+      return;
+    }
+    const speedup = this.speedupText();
+    const summary =
+      run.outcome === "cancelled"
+        ? `${this.names[run.mode]} was cancelled.`
+        : `${this.names[run.mode]}: ${run.summary}`;
+    this.say("");
+    this.announcer.textContent = speedup ? `${summary} ${speedup}.` : summary;
+  }
+
+  onConnection(status) {
+    this.connection = status;
+    this.root.dataset.connection = status;
+    window.clearTimeout(this.againTimer);
+    if (status === Status.RECONNECTING) {
+      this.wasOffline = true;
+      this.connectionNote.textContent = "Reconnecting to the server…";
+      this.connectionNote.dataset.kind = "offline";
+    } else if (status === Status.OPEN && this.wasOffline) {
+      this.wasOffline = false;
+      this.connectionNote.textContent = "Connected to the server again.";
+      this.connectionNote.dataset.kind = "back";
+      this.againTimer = window.setTimeout(() => {
+        this.connectionNote.textContent = "";
+        delete this.connectionNote.dataset.kind;
+      }, AGAIN_MESSAGE_MS);
+    }
+    this.update();
+  }
+
+  // Showing ----------------------------------------------------------------
+
+  say(text) {
+    this.status.textContent = text;
+    if (text) this.announcer.textContent = "";
+  }
+
+  update() {
+    const active = MODES.some((mode) => this.runs[mode]?.isActive);
+    this.root.dataset.state = this.state(active);
+    const offline = this.connection !== Status.OPEN;
+    setDisabled(this.buttons["run-sync"], offline || Boolean(this.runs.sync?.isActive));
+    setDisabled(this.buttons["run-async"], offline || Boolean(this.runs.async?.isActive));
+    setDisabled(this.buttons.race, offline || active);
+    setDisabled(this.buttons.cancel, !active);
+    for (const mode of MODES) this.showResult(mode);
+    this.showSpeedup();
+    this.timeline.render(this.runs);
+    this.table.render(this.runs);
+    this.animate(active);
+  }
+
+  state(active) {
+    if (active) return "running";
+    if (!this.batch.length) return "idle";
+    const failed = this.batch.some((run) => run.status === RunStatus.ERROR || run.status === RunStatus.INTERRUPTED);
+    return failed ? "error" : "done";
+  }
+
+  showResult(mode) {
+    const run = this.runs[mode];
+    const { element, summary, guess } = this.results[mode];
+    element.dataset.status = run ? run.outcome || run.status : "none";
+    if (run?.status === RunStatus.FINISHED) element.dataset.elapsed = String(run.elapsed);
+    else delete element.dataset.elapsed;
+    summary.textContent = resultText(run);
+    guess.textContent =
+      run && run.guess !== null && run.status === RunStatus.FINISHED ? `Your guess: ${guessText(run.guess)}.` : "";
+  }
+
+  speedupText() {
+    const { sync, async } = this.runs;
+    if (!comparable(sync) || !comparable(async) || JSON.stringify(sync.params) !== JSON.stringify(async.params))
+      return "";
+    const value = sync.elapsed / Math.max(async.elapsed, 0.001);
+    if (value >= 1.05) return `${this.names.async} was ${ratio(value)} faster`;
+    if (value <= 1 / 1.05) return `${this.names.sync} was ${ratio(1 / value)} faster`;
+    return "Both took about the same time";
+  }
+
+  showSpeedup() {
+    const text = this.speedupText();
+    this.speedup.hidden = !text;
+    this.speedup.textContent = text;
+    const { sync, async } = this.runs;
+    if (text) this.speedup.dataset.speedup = (sync.elapsed / Math.max(async.elapsed, 0.001)).toFixed(3);
+    else delete this.speedup.dataset.speedup;
+  }
+
+  /**
+   * Grows running bars every frame. With reduced motion there is no loop:
+   * the timeline is redrawn only when a message arrives (update()).
+   */
+  animate(active) {
+    if (!active || reducedMotion.matches || this.frame) return;
+    const step = () => {
+      this.frame = 0;
+      this.timeline.render(this.runs);
+      if (MODES.some((mode) => this.runs[mode]?.isActive) && !reducedMotion.matches) {
+        this.frame = window.requestAnimationFrame(step);
+      }
+    };
+    this.frame = window.requestAnimationFrame(step);
+  }
+}
+
+// Helpers ------------------------------------------------------------------
+
+function comparable(run) {
+  return run?.status === RunStatus.FINISHED && (run.outcome === "ok" || run.outcome === "failed") && run.elapsed > 0;
+}
+
+function resultText(run) {
+  if (!run) return "Not run yet.";
+  switch (run.status) {
+    case RunStatus.SENT:
+      return "Starting…";
+    case RunStatus.QUEUED:
+      return `Waiting for a free slot (position ${run.queuePosition})…`;
+    case RunStatus.RUNNING:
+      return run.cancelRequested ? "Cancelling…" : "Running…";
+    case RunStatus.FINISHED: {
+      if (run.outcome === "cancelled") {
+        if (!run.elapsed) return run.summary; // "Cancelled before it started."
+        const why = run.reason && run.reason !== "cancelled by the reader" ? ` — ${run.reason}` : "";
+        return `Cancelled after ${seconds(run.elapsed)}${why}.`;
+      }
+      if (run.outcome === "failed") {
+        if (run.reason) return `${run.summary} It failed: ${run.reason}.`;
+        const failed = [...run.tasks.values()].filter((task) => task.ok === false).length;
+        return `${run.summary} ${failed} of ${run.tasks.size} ${run.tasks.size === 1 ? "task" : "tasks"} failed.`;
+      }
+      return run.summary;
+    }
+    case RunStatus.ERROR:
+      return `Not run: ${run.errorMessage}`;
+    case RunStatus.INTERRUPTED:
+      return `Interrupted after ${seconds(run.now())}: the connection to the server was lost.`;
+    default:
+      return "";
+  }
+}
+
+function setDisabled(button, disabled) {
+  // aria-disabled, not disabled: the button keeps its focus and stays
+  // discoverable, and a press explains why nothing happens.
+  if (disabled) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+
+function whyDisabled(action, widget) {
+  if (widget.connection !== Status.OPEN) return "Not connected to the server yet. Reconnecting…";
+  if (action === "cancel") return "Nothing is running.";
+  return "That version is already running; wait for it or cancel it.";
+}
+
+/** "Run sync" -> "sync", "Run with time.sleep" -> "time.sleep". */
+function shortName(label, fallback) {
+  const name = String(label || "")
+    .replace(/^run\s+/i, "")
+    .replace(/^with\s+/i, "")
+    .trim();
+  return name || fallback;
+}
+
+/** The lesson's parameters (data-params) over the catalog's defaults. */
+function initialParams(root, params) {
+  let given = {};
+  try {
+    given = JSON.parse(root.dataset.params || "{}") || {};
+  } catch {
+    given = {}; // a broken attribute falls back to the defaults
+  }
+  const values = {};
+  for (const param of params) values[param.name] = param.name in given ? given[param.name] : param.default;
+  return values;
+}
+
+/** One level below the heading the demo sits under, so the outline stays in order. */
+function headingLevel(root) {
+  let level = 1;
+  for (const heading of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    if (heading.closest(".demo")) continue; // another widget's own title
+    if (heading.compareDocumentPosition(root) & Node.DOCUMENT_POSITION_FOLLOWING) {
+      level = Number(heading.tagName[1]);
+    }
+  }
+  return Math.min(level + 1, 6);
+}

@@ -1,0 +1,59 @@
+/* Turns each <div class="demo" data-demo="…"> of a page into a live widget.
+ *
+ * Loaded only on pages that have demos (site.js imports it on demand). All
+ * widgets share the page's one socket.
+ */
+
+import { loadCatalog } from "./demo-catalog.js";
+import { sharedSocket } from "./demo-socket.js";
+import { DemoWidget } from "./demo-widget.js";
+import { h } from "./dom.js";
+
+export async function mountDemos(roots, { catalogUrl, socketPath }) {
+  let catalog;
+  try {
+    catalog = await loadCatalog(catalogUrl);
+  } catch (error) {
+    console.warn("demos: no catalog", error);
+    roots.forEach((root) =>
+      showProblem(root, "The live demo could not be loaded: the server did not answer.", () =>
+        mountDemos([root], { catalogUrl, socketPath }),
+      ),
+    );
+    return;
+  }
+  const socket = sharedSocket(socketPath);
+  // An error that names no run means the page sent something the server could
+  // not read: a bug here, not something a reader can act on.
+  socket.onStray((message) => {
+    if (message.type === "error") console.warn("demo socket:", message.code, message.message);
+  });
+  for (const root of roots) {
+    const name = root.dataset.demo;
+    const entry = catalog?.demos?.[name];
+    if (!entry) {
+      showProblem(root, `This page asks for a demo called “${name}”, which the server does not know.`);
+      continue;
+    }
+    try {
+      new DemoWidget(root, { demo: name, entry, socket });
+    } catch (error) {
+      console.error("demos: could not build", name, error);
+      showProblem(root, "The live demo could not be shown on this page.");
+    }
+  }
+}
+
+function showProblem(root, text, retry) {
+  root.querySelector(".demo-problem")?.remove();
+  const problem = h("p", { class: "demo-problem", role: "status" }, text, " ");
+  if (retry) {
+    const button = h("button", { type: "button", class: "demo-button" }, "Try again");
+    button.addEventListener("click", () => {
+      problem.remove();
+      retry();
+    });
+    problem.append(button);
+  }
+  root.append(problem);
+}

@@ -1,0 +1,158 @@
+/* One run of one mode, as the reader's page knows it: what the server has
+ * said so far, and a clock that follows the server's.
+ *
+ * Times come from the server (seconds since the run started there). To grow
+ * a running bar between two messages the page needs "now" on that clock: each
+ * message tells us the run started at least (arrival - t) ago, and the
+ * smallest such value is the best estimate, the one least delayed in transit.
+ */
+
+import { laneNames, warningOf } from "./demo-specifics.js";
+
+export const RunStatus = Object.freeze({
+  SENT: "sent", // asked for, not yet accepted
+  QUEUED: "queued", // accepted, waiting for a free slot on the server
+  RUNNING: "running",
+  FINISHED: "finished", // the server said so: ok, failed or cancelled
+  ERROR: "error", // refused by the server
+  INTERRUPTED: "interrupted", // the connection dropped while it ran
+});
+
+let serial = 0;
+
+export function newRunId(demo, mode) {
+  serial += 1;
+  const random = new Uint32Array(1);
+  crypto.getRandomValues(random); // available on plain http too, unlike randomUUID
+  const safeDemo = demo.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 24);
+  return `${safeDemo}-${mode}-${serial}-${random[0].toString(36)}`;
+}
+
+const nowSeconds = () => performance.now() / 1000;
+
+export class Run {
+  constructor({ id, demo, mode, params, guess }) {
+    this.id = id;
+    this.demo = demo;
+    this.mode = mode;
+    this.params = params; // replaced by the server's normalized params once accepted
+    this.sentKey = JSON.stringify(params); // the params as asked for, to compare runs by
+    this.guess = guess;
+    this.status = RunStatus.SENT;
+    this.lanes = laneNames(demo, params);
+    this.tasks = new Map(); // index -> { index, start, end, ok, error, outputs: [{ t, text, warning }] }
+    this.queuePosition = null;
+    this.elapsed = null;
+    this.outcome = null; // the server's finished status: "ok" | "failed" | "cancelled"
+    this.summary = "";
+    this.reason = "";
+    this.errorMessage = "";
+    this.cancelRequested = false;
+    this.origin = null; // performance.now() seconds at which the run started on the server
+    this.lastT = 0;
+  }
+
+  get isActive() {
+    return this.status === RunStatus.SENT || this.status === RunStatus.QUEUED || this.status === RunStatus.RUNNING;
+  }
+
+  /** Server seconds since the run started: frozen once it is over. */
+  now() {
+    if (this.status === RunStatus.FINISHED && this.elapsed !== null) return this.elapsed;
+    if (!this.isActive || this.origin === null) return this.lastT;
+    return Math.max(this.lastT, nowSeconds() - this.origin);
+  }
+
+  /** Applies one server message; returns what the widget may want to show about it. */
+  apply(message) {
+    if (typeof message.t === "number") this.observe(message.t);
+    switch (message.type) {
+      case "accepted":
+        if (message.params && typeof message.params === "object") this.params = message.params;
+        this.lanes = laneNames(this.demo, this.params);
+        this.status = RunStatus.RUNNING;
+        return null;
+      case "queued":
+        this.status = RunStatus.QUEUED;
+        this.queuePosition = message.position;
+        return null;
+      case "task_started": {
+        this.status = RunStatus.RUNNING;
+        const task = this.task(message.task);
+        task.start = message.t;
+        return null;
+      }
+      case "output": {
+        const warning = warningOf(this.demo, this.params, message.task, String(message.text ?? ""));
+        const line = { t: message.t, text: String(message.text ?? ""), warning };
+        if (Number.isInteger(message.task)) this.task(message.task).outputs.push(line);
+        return line;
+      }
+      case "task_finished": {
+        const task = this.task(message.task);
+        if (task.start === null) task.start = message.t;
+        task.end = message.t;
+        task.ok = message.ok !== false;
+        task.error = task.ok ? "" : String(message.error || "failed");
+        return task;
+      }
+      case "finished":
+        this.status = RunStatus.FINISHED;
+        this.outcome = message.status;
+        this.elapsed = Number(message.elapsed) || 0;
+        this.summary = String(message.summary || "");
+        this.reason = String(message.reason || "");
+        this.lastT = Math.max(this.lastT, this.elapsed);
+        // Like the server's record: tasks cut off by a cancel or a crash end with the run.
+        this.closeOpenTasks(this.elapsed, this.reason || this.outcome);
+        return null;
+      case "error":
+        this.status = RunStatus.ERROR;
+        this.errorMessage = String(message.message || message.code || "error");
+        this.closeOpenTasks(this.now(), "stopped");
+        return null;
+      case "disconnected": {
+        const at = this.now();
+        this.lastT = at; // its clock stops here: nothing more will come
+        this.status = RunStatus.INTERRUPTED;
+        this.closeOpenTasks(at, "interrupted: the connection was lost", true);
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  task(index) {
+    let task = this.tasks.get(index);
+    if (!task) {
+      task = { index, start: null, end: null, ok: null, error: "", interrupted: false, outputs: [] };
+      this.tasks.set(index, task);
+    }
+    return task;
+  }
+
+  /** Task indexes to draw: the known lanes, then any others the server reported. */
+  laneIndexes() {
+    const indexes = new Set(this.lanes.map((_, index) => index));
+    for (const index of this.tasks.keys()) indexes.add(index);
+    return [...indexes].sort((a, b) => a - b);
+  }
+
+  observe(t) {
+    const origin = nowSeconds() - t;
+    this.origin = this.origin === null ? origin : Math.min(this.origin, origin);
+    this.lastT = Math.max(this.lastT, t);
+  }
+
+  closeOpenTasks(at, error, interrupted = false) {
+    for (const task of this.tasks.values()) {
+      if (task.start !== null && task.end === null) {
+        task.end = Math.max(task.start, at);
+        task.ok = false;
+        task.error = error;
+        task.interrupted = interrupted;
+      }
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/* The live timeline: one lane per task, a bar from its start to its end.
+ *
+ * The sync and the async run share one time axis, so their lengths compare at
+ * a glance. Positions are in server seconds, handed to CSS as custom
+ * properties (--from, --to, --at) and divided there by the axis (--axis):
+ * when the axis grows only one property changes, and a growing bar only moves
+ * its --to. Nothing here sets a style attribute, which the page's
+ * Content-Security-Policy would refuse; style.setProperty is CSSOM and allowed.
+ *
+ * This drawing is hidden from assistive technology: the same facts are in the
+ * timeline table (run-table.js), which reads far better than shapes.
+ */
+
+import { h } from "./dom.js";
+import { laneName } from "./demo-specifics.js";
+import { seconds } from "./format.js";
+import { RunStatus } from "./run.js";
+
+const TICK_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600];
+const TICK_SPACING_PX = 44; // room for a label like "1.25" between two ticks
+
+export class Timeline {
+  constructor({ modes, modeLabels }) {
+    this.modes = modes;
+    this.modeLabels = modeLabels;
+    this.axis = { max: 0, step: 0 };
+    this.maxTicks = 8;
+    this.groups = new Map(); // mode -> { run, element, status, lanes: Map(index -> lane) }
+    this.ticks = h("div", { class: "tl-ticks" });
+    this.body = h("div", { class: "tl-groups" });
+    this.empty = h(
+      "p",
+      { class: "tl-empty" },
+      "Run the demo: each task becomes a bar here, from its start to its end.",
+    );
+    this.element = h(
+      "div",
+      { class: "timeline", "aria-hidden": "true" },
+      this.empty,
+      this.body,
+      h("div", { class: "tl-axis" }, h("span", { class: "tl-axis-label" }, "seconds"), this.ticks),
+    );
+    // Fewer ticks on a narrow track, so their labels never run into each other.
+    if ("ResizeObserver" in window) {
+      new ResizeObserver(([entry]) => {
+        const width = entry.contentRect.width;
+        if (!width) return;
+        const maxTicks = Math.max(3, Math.min(8, Math.floor(width / TICK_SPACING_PX)));
+        if (maxTicks !== this.maxTicks) {
+          this.maxTicks = maxTicks;
+          this.axis = { max: 0, step: 0 }; // redraw the ticks at the next render
+          if (this.lastRuns) this.render(this.lastRuns);
+        }
+      }).observe(this.ticks);
+    }
+  }
+
+  /** Draws every run in `runs` (mode -> Run or null) as it stands now. */
+  render(runs) {
+    this.lastRuns = runs;
+    const shown = this.modes.map((mode) => runs[mode]).filter(Boolean);
+    this.element.classList.toggle("is-empty", shown.length === 0);
+    for (const mode of this.modes) {
+      if (!runs[mode]) this.dropGroup(mode);
+    }
+    this.fitAxis(shown);
+    for (const run of shown) this.renderRun(run);
+  }
+
+  // Axis -------------------------------------------------------------------
+
+  fitAxis(runs) {
+    const latest = Math.max(
+      0,
+      ...runs.map((run) => run.now()),
+      ...runs.flatMap((run) => [...run.tasks.values()].map((task) => task.end ?? 0)),
+    );
+    const active = runs.some((run) => run.isActive);
+    // While runs go on, leave headroom and never shrink, so the scale jumps
+    // now and then instead of creeping every frame; once all are over, fit.
+    const wanted = active ? Math.max(latest * 1.25, this.axis.max) : latest * 1.04;
+    const axis = niceAxis(Math.max(wanted, 0.5), this.maxTicks);
+    if (axis.max === this.axis.max && axis.step === this.axis.step) return;
+    this.axis = axis;
+    this.element.style.setProperty("--axis", String(axis.max));
+    this.ticks.replaceChildren();
+    const count = Math.round(axis.max / axis.step);
+    for (let index = 0; index <= count; index += 1) {
+      const value = round(index * axis.step);
+      const tick = h("span", { class: "tl-tick" }, h("span", { class: "tl-tick-label" }, trimNumber(value)));
+      tick.style.setProperty("--at", String(value));
+      this.ticks.append(tick);
+    }
+  }
+
+  // Groups and lanes ---------------------------------------------------------
+
+  dropGroup(mode) {
+    const group = this.groups.get(mode);
+    if (group) {
+      group.element.remove();
+      this.groups.delete(mode);
+    }
+  }
+
+  groupFor(run) {
+    let group = this.groups.get(run.mode);
+    if (group && group.run === run) return group;
+    this.dropGroup(run.mode);
+    const status = h("span", { class: "tl-group-status" });
+    const element = h(
+      "div",
+      { class: "tl-group", "data-mode": run.mode },
+      h(
+        "p",
+        { class: "tl-group-head" },
+        h("span", { class: "tl-swatch" }),
+        h("span", { class: "tl-group-name" }, this.modeLabels[run.mode] || run.mode),
+        status,
+      ),
+    );
+    group = { run, element, status, lanes: new Map(), statusText: "" };
+    this.groups.set(run.mode, group);
+    // Groups keep the catalog's order (sync above async) whatever ran first.
+    const after = this.modes.slice(this.modes.indexOf(run.mode) + 1);
+    const next = after.map((mode) => this.groups.get(mode)?.element).find(Boolean);
+    this.body.insertBefore(element, next || null);
+    return group;
+  }
+
+  laneFor(group, index) {
+    let lane = group.lanes.get(index);
+    if (lane) return lane;
+    const bar = h("span", { class: "tl-bar" });
+    const marks = h("span", { class: "tl-marks" });
+    const note = h("span", { class: "tl-note" });
+    const label = h("span", { class: "tl-lane-label" }, laneName(group.run.lanes, index));
+    const element = h(
+      "div",
+      { class: "tl-lane", "data-task": String(index) },
+      label,
+      h("span", { class: "tl-track" }, bar, marks),
+      note,
+    );
+    lane = { element, bar, marks, note, label, drawnMarks: 0, state: "", from: "", to: "" };
+    group.lanes.set(index, lane);
+    // Lanes in task order, even when a later task reports first.
+    const following = [...group.lanes.entries()]
+      .filter(([other]) => other > index)
+      .sort(([a], [b]) => a - b)
+      .map(([, other]) => other.element)[0];
+    group.element.insertBefore(element, following || null);
+    return lane;
+  }
+
+  renderRun(run) {
+    const group = this.groupFor(run);
+    const now = run.now();
+    const text = groupStatus(run, now);
+    if (text !== group.statusText) {
+      group.status.textContent = text;
+      group.statusText = text;
+    }
+    group.element.dataset.status = run.status;
+    for (const index of run.laneIndexes()) {
+      const lane = this.laneFor(group, index);
+      const label = laneName(run.lanes, index);
+      if (lane.label.textContent !== label) lane.label.textContent = label;
+      this.renderLane(lane, run.tasks.get(index), now);
+    }
+  }
+
+  renderLane(lane, task, now) {
+    if (!task || task.start === null) {
+      setState(lane, "waiting");
+      return;
+    }
+    const end = task.end ?? Math.max(task.start, now);
+    setPosition(lane, task.start, end);
+    const state = task.end === null ? "running" : task.interrupted ? "interrupted" : task.ok ? "ok" : "failed";
+    setState(lane, state);
+    if (state === "failed" || state === "interrupted") {
+      if (lane.note.textContent !== task.error) lane.note.textContent = task.error;
+    }
+    // Output marks are only ever added, so draw just the new ones.
+    for (const output of task.outputs.slice(lane.drawnMarks)) {
+      if (output.warning) {
+        const blocked = h("span", { class: "tl-blocked" });
+        blocked.style.setProperty("--from", String(Math.max(task.start, output.t - output.warning.late)));
+        blocked.style.setProperty("--to", String(output.t));
+        lane.marks.append(blocked);
+      }
+      const mark = h("span", { class: output.warning ? "tl-mark is-warning" : "tl-mark" });
+      mark.style.setProperty("--at", String(output.t));
+      lane.marks.append(mark);
+    }
+    lane.drawnMarks = task.outputs.length;
+  }
+}
+
+function setPosition(lane, from, to) {
+  const fromText = from.toFixed(3);
+  const toText = to.toFixed(3);
+  if (lane.from !== fromText) {
+    lane.bar.style.setProperty("--from", fromText);
+    lane.from = fromText;
+  }
+  if (lane.to !== toText) {
+    lane.bar.style.setProperty("--to", toText);
+    lane.to = toText;
+  }
+}
+
+function setState(lane, state) {
+  if (lane.state === state) return;
+  lane.state = state;
+  lane.element.dataset.state = state;
+}
+
+function groupStatus(run, now) {
+  switch (run.status) {
+    case RunStatus.SENT:
+      return "starting…";
+    case RunStatus.QUEUED:
+      return `waiting for a free slot (position ${run.queuePosition})`;
+    case RunStatus.RUNNING:
+      return run.cancelRequested ? `cancelling… ${seconds(now)}` : `running… ${seconds(now)}`;
+    case RunStatus.FINISHED:
+      if (run.outcome === "cancelled") return `cancelled after ${seconds(run.elapsed)}`;
+      if (run.outcome === "failed") return `${seconds(run.elapsed)}, with failures`;
+      return seconds(run.elapsed);
+    case RunStatus.INTERRUPTED:
+      return `interrupted at ${seconds(now)}: connection lost`;
+    case RunStatus.ERROR:
+      return "not run";
+    default:
+      return "";
+  }
+}
+
+/** The smallest round axis that holds `value`, with at most `maxTicks` steps. */
+export function niceAxis(value, maxTicks = 8) {
+  for (const step of TICK_STEPS) {
+    const count = Math.ceil(value / step - 1e-9);
+    if (count <= maxTicks) return { max: round(count * step), step };
+  }
+  const step = 1200;
+  return { max: Math.ceil(value / step) * step, step };
+}
+
+const round = (value) => Math.round(value * 1000) / 1000;
+
+function trimNumber(value) {
+  return String(round(value));
+}
