@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+# Daphne processes for `make cluster`.
+N ?= 3
+# The services `make ci` runs the suite against a second time.
+CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test ci lint format install migrate superuser clean
+.PHONY: run cluster test test-shared ci services lint format install migrate superuser clean
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -31,6 +36,10 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
+# N daphne processes behind one address (needs REDIS_URL; see "Running in production").
+cluster: migrate
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --processes $(N)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -42,7 +51,16 @@ format: install
 test: lint
 	$(BIN)/pytest
 
-ci: test
+# The whole suite again on PostgreSQL, with Redis for the channel layer, the
+# cache and the shared demo limits (pytest-django makes and drops test_test).
+test-shared: install services
+	DATABASE_URL=$(CI_DATABASE_URL) REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest
+
+services:
+	bash .ci/services
+
+# On CI the tests that need PostgreSQL or Redis fail, never skip, if one is missing.
+ci: services test test-shared
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from lessons import services
 from lessons.models import Course, DemoRun, Lesson
 
 
@@ -78,8 +79,11 @@ class LessonAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj: Lesson, form, change: bool) -> None:
+        # Both an edit and a revert from the history come through here.
         obj.edited_by_staff = True
         super().save_model(request, obj, form, change)
+        if change:
+            services.lesson_announce_update(lesson=obj)
 
 
 @admin.register(DemoRun)

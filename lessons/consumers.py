@@ -3,6 +3,9 @@
 Each run is an asyncio task this consumer owns, so ``receive`` returns at once
 and a ``cancel`` or a disconnect is handled while runs are going. Events go out
 through one queue per connection, so they reach the reader in order.
+
+A page may also ``watch`` its lesson: the socket joins the lesson's channel
+layer group, and a staff save on any process reaches it as ``lesson_updated``.
 """
 
 import asyncio
@@ -14,12 +17,14 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from lessons import runtime, services
+from lessons import runtime, selectors, services
+from lessons.channel_layer import LAYER_ERRORS
 from lessons.demos.base import Where
 from lessons.demos.registry import get_demo
 from lessons.demos.reporting import Event
 from lessons.demos.runner import DemoExecution
-from lessons.protocol import CancelRequest, ProtocolError, RunRequest, parse_frame
+from lessons.limits import Unavailable
+from lessons.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ class ActiveRun:
 class DemoConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.runs: dict[str, ActiveRun] = {}
+        self.watching: set[int] = set()
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.sender = asyncio.create_task(self._send_outbox())
         client = self.scope.get("client") or ("unknown", 0)
@@ -56,6 +62,13 @@ class DemoConsumer(AsyncWebsocketConsumer):
             # Sync runs stop before their next step: wait for them, so nothing of
             # this connection is left running once it is gone.
             await asyncio.gather(*tasks, return_exceptions=True)
+        for lesson in self.watching:
+            try:
+                await self.channel_layer.group_discard(
+                    services.lesson_group(lesson), self.channel_name
+                )
+            except LAYER_ERRORS:  # the membership expires by itself
+                logger.debug("could not leave a lesson group", exc_info=True)
         self.outbox.put_nowait(None)
         await self.sender
 
@@ -63,14 +76,16 @@ class DemoConsumer(AsyncWebsocketConsumer):
         try:
             request = parse_frame(text_data, bytes_data)
             if isinstance(request, RunRequest):
-                self._start(request)
-            else:
+                await self._start(request)
+            elif isinstance(request, CancelRequest):
                 self._cancel(request)
+            else:
+                await self._watch(request)
         except ProtocolError as error:
             self.send_event(error.as_message())
 
     # Requests -------------------------------------------------------------
-    def _start(self, request: RunRequest) -> None:
+    async def _start(self, request: RunRequest) -> None:
         if request.id in self.runs:
             raise ProtocolError("duplicate_id", "a run with this id is already going", request.id)
         if len(self.runs) >= settings.DEMO_MAX_PER_CONNECTION:
@@ -80,9 +95,13 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 "wait for one to finish or cancel it",
                 request.id,
             )
-        limiter = runtime.rate_limiter()
-        if not limiter.allow(self.client_key):
-            wait = limiter.retry_after(self.client_key)
+        # Awaited here, before the run exists: one short Redis call when the
+        # limit is shared, so receive stays quick and the checks above still hold.
+        try:
+            wait = await runtime.rate_limiter().admit(self.client_key)
+        except Unavailable as error:
+            raise _unavailable(request, error) from None
+        if wait:
             raise ProtocolError(
                 "rate_limited",
                 f"too many runs started; try again in {max(1, round(wait))} s",
@@ -97,6 +116,40 @@ class DemoConsumer(AsyncWebsocketConsumer):
         if active is None:
             raise ProtocolError("unknown_run", "no run with this id is going", request.id)
         active.cancel("cancelled by the reader")
+
+    async def _watch(self, request: WatchRequest) -> None:
+        lesson = request.lesson
+        if lesson in self.watching:
+            self.send_event({"type": "watching", "lesson": lesson})
+            return
+        if len(self.watching) >= settings.LESSON_WATCHES_PER_CONNECTION:
+            raise ProtocolError(
+                "watch_limit",
+                f"a page may watch at most {settings.LESSON_WATCHES_PER_CONNECTION} lessons",
+            )
+        user = self.scope.get("user")
+        is_staff = bool(user and user.is_active and user.is_staff)
+        if not await selectors.lesson_is_visible(lesson_id=lesson, is_staff=is_staff):
+            raise ProtocolError("unknown_lesson", f"there is no lesson {lesson} to watch")
+        self.watching.add(lesson)
+        try:
+            await self.channel_layer.group_add(services.lesson_group(lesson), self.channel_name)
+        except LAYER_ERRORS:
+            # The layer joins it when Redis is back (lessons.channel_layer).
+            logger.warning("could not watch lesson %s: Redis is unreachable", lesson)
+            raise ProtocolError(
+                "unavailable",
+                "live updates are paused: the server cannot reach its shared state; "
+                "they resume by themselves",
+            ) from None
+        self.send_event({"type": "watching", "lesson": lesson})
+
+    async def lesson_updated(self, event: dict[str, Any]) -> None:
+        """A lesson this socket watches was saved, on this process or another."""
+        self.send_event(
+            {"type": "lesson_updated", "lesson": event["lesson"], "version": event["version"],
+             "title": event["title"]}
+        )  # fmt: skip
 
     # Running --------------------------------------------------------------
     async def _run(self, active: ActiveRun) -> None:
@@ -130,6 +183,10 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 executor=runtime.sync_executor(),
             )
             result = await active.execution.execute()
+        except Unavailable as error:
+            # Waiting for the shared cap needs Redis; a run that started goes on without it.
+            self.send_event(_unavailable(request, error).as_message())
+            return
         except asyncio.CancelledError:
             if active.execution is not None:
                 raise
@@ -141,7 +198,10 @@ class DemoConsumer(AsyncWebsocketConsumer):
             return
         finally:
             for gate in held:
-                gate.release()
+                giving_back = gate.release()
+                if giving_back is not None:
+                    # The shared gate's place is free for every process before the run is over.
+                    await giving_back
             self.runs.pop(request.id, None)
         finished = {
             "type": "finished",
@@ -167,3 +227,13 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=json.dumps(event))
             except Exception:  # the socket is gone; the runs are being cancelled
                 logger.debug("could not send to a closed socket", exc_info=True)
+
+
+def _unavailable(request: RunRequest, error: Unavailable) -> ProtocolError:
+    logger.warning("refused run %s: %s", request.id, error)
+    return ProtocolError(
+        "unavailable",
+        "demos cannot start right now: the server cannot reach its shared state; "
+        "try again in a moment",
+        request.id,
+    )

@@ -1,10 +1,19 @@
-"""Limits on running demos: a process-wide cap that queues in order, and a rate limit."""
+"""Limits on running demos: a cap that queues in order, and a rate limit.
+
+These are the in-process versions, for one process. lessons.shared_limits has
+versions with the same interface that hold across processes through Redis;
+lessons.runtime picks one or the other.
+"""
 
 import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+
+class Unavailable(Exception):
+    """The shared state behind a limit (Redis) cannot be reached right now."""
 
 
 @dataclass
@@ -79,6 +88,10 @@ class RateLimiter:
             return False
         starts.append(now)
         return True
+
+    async def admit(self, client: str) -> float:
+        """Count a start: 0 when ``client`` may start, else the seconds until it may."""
+        return 0.0 if self.allow(client) else max(self.retry_after(client), 0.001)
 
     def retry_after(self, client: str, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now

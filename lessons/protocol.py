@@ -16,6 +16,8 @@ from lessons.demos.registry import get_demo
 MAX_FRAME_BYTES = 16 * 1024
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MODES = ("sync", "async")
+# Lesson ids are PostgreSQL bigints.
+MAX_LESSON_ID = 2**63 - 1
 
 
 class ProtocolError(Exception):
@@ -45,7 +47,17 @@ class CancelRequest:
     id: str
 
 
-def parse_frame(text: str | None, data: bytes | None) -> RunRequest | CancelRequest:
+@dataclass(frozen=True)
+class WatchRequest:
+    """Tell me when this lesson is saved. ``lesson`` is a validated id, never raw text."""
+
+    lesson: int
+
+
+Request = RunRequest | CancelRequest | WatchRequest
+
+
+def parse_frame(text: str | None, data: bytes | None) -> Request:
     if text is None:
         raise ProtocolError("bad_message", "send JSON text frames, not binary ones")
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
@@ -64,14 +76,17 @@ def parse_frame(text: str | None, data: bytes | None) -> RunRequest | CancelRequ
             if run_id is None:
                 raise ProtocolError("bad_message", _ID_RULE)
             return CancelRequest(id=run_id)
+        case "watch":
+            return WatchRequest(lesson=_parse_lesson_id(message.get("lesson")))
         case None:
-            raise ProtocolError("bad_message", 'the frame has no "type" (use "run" or "cancel")')
+            raise ProtocolError("bad_message", f'the frame has no "type" ({_TYPES})')
         case other:
             raise ProtocolError(
-                "bad_message",
-                f'unknown type {str(other)[:40]!r} (use "run" or "cancel")',
-                run_id,
+                "bad_message", f"unknown type {str(other)[:40]!r} ({_TYPES})", run_id
             )
+
+
+_TYPES = 'use "run", "cancel" or "watch"'
 
 
 _ID_RULE = '"id" must be 1 to 64 letters, digits, "_" or "-"'
@@ -83,6 +98,13 @@ def _refuse_constant(name: str) -> Any:
 
 def _usable_id(value: Any) -> str | None:
     return value if isinstance(value, str) and RUN_ID.match(value) else None
+
+
+def _parse_lesson_id(value: Any) -> int:
+    # bool is an int in Python, but true is not a lesson.
+    if type(value) is not int or not 1 <= value <= MAX_LESSON_ID:
+        raise ProtocolError("bad_message", '"lesson" must be a lesson id (a whole number from 1)')
+    return value
 
 
 def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:

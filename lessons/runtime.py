@@ -1,7 +1,10 @@
 """Process-wide resources for running demos, made lazily from settings.
 
 One bounded thread pool for sync variants, the gates that cap running demos,
-and the rate limiter. ``reset()`` drops them (tests change the settings).
+and the rate limiter. With REDIS_URL set, the cap on running demos and the rate
+limit are shared by every process (lessons.shared_limits); the thread gate stays
+per process, like the pool it guards. ``reset()`` drops them (tests change the
+settings).
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +13,7 @@ from functools import cache
 from django.conf import settings
 
 from lessons.limits import CapacityGate, RateLimiter
+from lessons.shared_limits import RedisCapacityGate, RedisRateLimiter
 
 
 @cache
@@ -20,8 +24,14 @@ def sync_executor() -> ThreadPoolExecutor:
 
 
 @cache
-def running_gate() -> CapacityGate:
-    """All running demos of this process."""
+def running_gate() -> CapacityGate | RedisCapacityGate:
+    """All running demos: of this process, or of every process when Redis is shared."""
+    if settings.REDIS_URL:
+        return RedisCapacityGate(
+            name="running",
+            capacity=settings.DEMO_MAX_RUNNING,
+            lease_seconds=settings.DEMO_LEASE_SECONDS,
+        )
     return CapacityGate(capacity=settings.DEMO_MAX_RUNNING)
 
 
@@ -32,8 +42,10 @@ def thread_gate() -> CapacityGate:
 
 
 @cache
-def rate_limiter() -> RateLimiter:
+def rate_limiter() -> RateLimiter | RedisRateLimiter:
     count, period = settings.DEMO_RATE_LIMIT
+    if settings.REDIS_URL:
+        return RedisRateLimiter(count=count, period=period)
     return RateLimiter(count=count, period=period)
 
 

@@ -67,3 +67,7 @@ async def demo_stats(*, demos: list[str]) -> dict[str, dict[str, Any]]:
             }
         stats[name] = per_mode
     return stats
+
+
+async def lesson_is_visible(*, lesson_id: int, is_staff: bool) -> bool:
+    return await Lesson.objects.visible_to(is_staff=is_staff).filter(pk=lesson_id).aexists()

@@ -1,12 +1,15 @@
-"""Writes: storing finished demo runs."""
+"""Writes: storing finished demo runs, and telling readers that a lesson changed."""
 
 import asyncio
 import logging
+from functools import partial
 
-from django.db import DatabaseError
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import DatabaseError, transaction
 
 from lessons.demos.runner import RunResult
-from lessons.models import DemoRun
+from lessons.models import DemoRun, Lesson
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +46,38 @@ async def demo_run_record(
             logger.warning("storing demo run failed (attempt %d): %s; retrying", attempt, exc)
             await asyncio.sleep(0.2 * 2**attempt)
     return None
+
+
+def lesson_group(lesson_id: int) -> str:
+    """The channel layer group of a lesson's readers, made from its id alone."""
+    if type(lesson_id) is not int:
+        raise TypeError(f"a lesson group is made from an int id, not {type(lesson_id).__name__}")
+    return f"lesson-{lesson_id}"
+
+
+def lesson_announce_update(*, lesson: Lesson) -> None:
+    """Once the current transaction commits, tell every reader who has ``lesson`` open.
+
+    The message goes through the channel layer's group, so it reaches readers on
+    every process. If the layer is unreachable the save still stands: readers
+    just are not told, and the failure is logged.
+    """
+    message = {
+        "type": "lesson.updated",
+        "lesson": lesson.pk,
+        "version": lesson.version,
+        "title": lesson.title,
+    }
+    transaction.on_commit(partial(_lesson_broadcast, lesson_group(lesson.pk), message))
+
+
+def _lesson_broadcast(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception as error:  # Redis down: the save must not fail for it
+        logger.warning(
+            "could not tell readers that lesson %s changed: %s", message["lesson"], error
+        )

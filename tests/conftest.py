@@ -15,12 +15,14 @@ fixtures, so no sync ORM call ever runs inside a test's event loop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.test import AsyncClient, Client
 
 from lessons.models import Course, Lesson
+from tests import services
+from tests.html_reader import Element, form_data, parse_html
 
 # ---------------------------------------------------------------------------
 # People (no passwords: hashing one costs a third of a second; force_login needs none)
@@ -130,80 +132,7 @@ def lessons(course):
 
 
 # ---------------------------------------------------------------------------
-# Reading HTML (standard library only)
-
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-
-@dataclass
-class Element:
-    tag: str
-    attrs: dict[str, str | None]
-    children: list[Element | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text for c in self.children)
-
-    def iter(self):
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        """Descendants by tag and attribute values; ``class_`` matches one CSS class."""
-        found = []
-        for element in self.iter():
-            if tag is not None and element.tag != tag:
-                continue
-            if all(_attr_matches(element, name, value) for name, value in attrs.items()):
-                found.append(element)
-        return found
-
-    def find(self, tag: str | None = None, **attrs: str) -> Element | None:
-        found = self.find_all(tag, **attrs)
-        return found[0] if found else None
-
-
-def _attr_matches(element: Element, name: str, value: str) -> bool:
-    if name == "class_":
-        return value in (element.attrs.get("class") or "").split()
-    return element.attrs.get(name.replace("_", "-")) == value
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, dict(attrs))
-        self.stack[-1].children.append(element)
-        if tag not in _VOID:
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        for index in range(len(self.stack) - 1, 0, -1):
-            if self.stack[index].tag == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def parse_html(markup: str | bytes) -> Element:
-    if isinstance(markup, bytes):
-        markup = markup.decode()
-    builder = _TreeBuilder()
-    builder.feed(markup)
-    builder.close()
-    return builder.root
+# Reading HTML (standard library only; the reader is in tests/html_reader.py)
 
 
 @pytest.fixture
@@ -216,31 +145,6 @@ def html():
     return parse
 
 
-def _form_fields(form: Element) -> dict[str, str]:
-    """What a browser would submit from ``form`` untouched (without a submit button)."""
-    data: dict[str, str] = {}
-    for element in form.iter():
-        name = element.attrs.get("name")
-        if not name or "disabled" in element.attrs:
-            continue
-        if element.tag == "input":
-            kind = (element.attrs.get("type") or "text").lower()
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                continue
-            if kind in {"checkbox", "radio"} and "checked" not in element.attrs:
-                continue
-            data[name] = element.attrs.get("value") or ("on" if kind == "checkbox" else "")
-        elif element.tag == "textarea":
-            # Browsers drop the newline right after <textarea>; html.parser does not.
-            data[name] = element.text.removeprefix("\n")
-        elif element.tag == "select":
-            options = element.find_all("option")
-            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
-            if chosen:
-                data[name] = chosen[0].attrs.get("value") or ""
-    return data
-
-
 @pytest.fixture
 def form_fields():
     """``form_fields(response, form_id)``: a form's fields as a browser would send them."""
@@ -248,7 +152,7 @@ def form_fields():
     def read(response, form_id: str) -> dict[str, str]:
         form = parse_html(response.content).find("form", id=form_id)
         assert form is not None, f"no form #{form_id} on the page"
-        return _form_fields(form)
+        return form_data(form)
 
     return read
 
@@ -256,3 +160,18 @@ def form_fields():
 def pytest_configure(config):
     # WhiteNoise notes that STATIC_ROOT is missing until collectstatic runs; tests don't need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+# ---------------------------------------------------------------------------
+# Shared state
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """With REDIS_URL set (CI's second run of the suite), every test starts on an
+    empty Redis database: no rate-limit count or lease carries over from another."""
+    url = settings.REDIS_URL
+    if url:
+        if not services.reachable(url):
+            services.unavailable("Redis", f"REDIS_URL is {url} and nothing answers there")
+        services.redis_flush(url)

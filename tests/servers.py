@@ -1,18 +1,24 @@
 """Real server processes for end-to-end tests: the weather simulator and daphne.
 
-Each starts on a free port with its own SQLite database, and is always stopped.
+Each starts on a free port with its own database (SQLite unless a test passes a
+PostgreSQL URL), and is always stopped. ``StaffBrowser`` logs in to the admin
+and saves lessons over HTTP, as an editor's browser does.
 """
 
 import contextlib
+import http.cookiejar
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.html_reader import form_data, parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,11 +61,12 @@ class Site:
     daphne: subprocess.Popen
 
 
-def site_env(database: Path, weather_port: int, **extra: str) -> dict[str, str]:
+def site_env(database: Path | str, weather_port: int, **extra: str) -> dict[str, str]:
+    """The environment of a site's processes; ``database`` is a SQLite file or a URL."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="tutorialsite.settings",
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
         WEATHER_API_URL=f"http://127.0.0.1:{weather_port}/services/json/",
         WEATHER_TIMEOUT="1",
         PYTHONUNBUFFERED="1",
@@ -69,9 +76,11 @@ def site_env(database: Path, weather_port: int, **extra: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
 @contextlib.contextmanager
@@ -81,12 +90,12 @@ def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
     manage(env, "migrate", "--noinput")
     manage(env, "load_lessons")
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "lessons.weathersim", "--port", str(weather_port)]
-        + ["--latency-scale", "0.05"],
+        [sys.executable, "-m", "lessons.weathersim", "--port", str(weather_port),
+         "--latency-scale", "0.05"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     daphne = None
     try:
         wait_for(f"http://127.0.0.1:{weather_port}/health", simulator)
@@ -104,17 +113,71 @@ def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
         stop(simulator)
 
 
-def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen:
+def start_daphne(env: dict[str, str], port: int, *options: str) -> subprocess.Popen:
+    """daphne on 127.0.0.1:``port`` with ``env``; ``options`` go to daphne (--proxy-headers)."""
     daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-        + ["tutorialsite.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *options,
+         "tutorialsite.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     try:
         wait_for(f"http://127.0.0.1:{port}/", daphne)
     except BaseException:
         stop(daphne)
         raise
     return daphne
+
+
+def form_fields(page: str, form_id: str) -> dict[str, str]:
+    form = parse_html(page).find("form", id=form_id)
+    if form is None:
+        raise AssertionError(f"no form #{form_id} on the page")
+    return form_data(form)
+
+
+def create_superuser(env: dict[str, str], username: str, password: str) -> None:
+    email = f"{username}@example.org"
+    env = {**env, "DJANGO_SUPERUSER_PASSWORD": password}
+    manage(env, "createsuperuser", "--noinput", "--username", username, "--email", email)
+
+
+class StaffBrowser:
+    """An editor's browser: logs in to the admin of ``url`` and saves lessons there."""
+
+    def __init__(self, url: str, username: str, password: str) -> None:
+        self.url = url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        page = self._get("/admin/login/")
+        fields = form_fields(page, "login-form")
+        fields.update(username=username, password=password, next="/admin/")
+        final_url, _ = self._post("/admin/login/", fields)
+        if "/admin/login/" in final_url:
+            raise AssertionError(f"could not log in to {url} as {username}")
+
+    def use(self, url: str) -> None:
+        """Go on with the same session on another process of the site."""
+        self.url = url
+
+    def save_lesson(self, lesson_id: int, **changes: str) -> str:
+        """Open the lesson's change form, change fields, save; returns the page it lands on."""
+        path = f"/admin/lessons/lesson/{lesson_id}/change/"
+        fields = form_fields(self._get(path), "lesson_form")
+        fields.update(changes)
+        final_url, page = self._post(path, fields)
+        if final_url.endswith(path):
+            raise AssertionError(f"the save was refused:\n{page[:2000]}")
+        return final_url
+
+    def _get(self, path: str) -> str:
+        with self.opener.open(self.url + path, timeout=10) as response:
+            return response.read().decode()
+
+    def _post(self, path: str, fields: dict[str, str]) -> tuple[str, str]:
+        token = next(c.value for c in self.cookies if c.name == "csrftoken")
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(self.url + path, data=data, headers={"Referer": self.url})
+        with self.opener.open(request, timeout=10) as response:
+            return response.geturl(), response.read().decode()

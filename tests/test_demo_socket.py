@@ -34,10 +34,10 @@ def run(run_id: str = "r1", demo: str = "sleep", mode: str = "async", **params) 
     return json.dumps({"type": "run", "id": run_id, "demo": demo, "mode": mode, "params": params})
 
 
-async def until_finished(communicator, run_id: str, timeout: float = 5) -> list[dict]:
+async def until_finished(communicator, run_id: str, within: float = 5) -> list[dict]:
     events = []
     while True:
-        event = await communicator.receive_json_from(timeout=timeout)
+        event = await communicator.receive_json_from(timeout=within)
         if event.get("id") == run_id:
             events.append(event)
             if event["type"] in {"finished", "error"}:
@@ -134,7 +134,7 @@ async def test_a_finished_run_is_stored_with_its_timeline():
         ('{"type": "run", "id": "has space", "demo": "sleep", "mode": "sync"}', '"id"'),
         ('{"type": "run", "id": "' + "x" * 65 + '", "demo": "sleep", "mode": "sync"}', '"id"'),
         ('{"type": "run", "id": "a", "demo": "sleep", "mode": "both"}', '"mode"'),
-        ('{"type": "run", "id": "a", "demo": "sleep", "mode": "sync", "params": {"tasks": NaN}}', "JSON"),
+        ('{"type": "run", "id": "a", "demo": "sleep", "mode": "sync", "params": {"tasks": NaN}}', "JSON"),  # noqa: E501
         ("{" * 5000 + "}" * 5000, "JSON"),
         (json.dumps({"type": "run", "id": "a", "pad": "x" * 17000}), "16384 bytes"),
     ],

@@ -190,6 +190,8 @@ OUR_VARIABLES = {
     "DEMO_RATE_LIMIT",
     "DEMO_SYNC_WORKERS",
     "DEMO_MAX_RUNNING",
+    "DEMO_LEASE_SECONDS",
+    "DATABASE_POOL_MAX_SIZE",
     "WEATHER_API_URL",
     "WEATHER_TIMEOUT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -237,6 +239,11 @@ def show_settings(**variables: str) -> dict:
         ({"DEMO_RATE_LIMIT": "0/m"}, "DEMO_RATE_LIMIT"),
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
         ({"DEMO_SYNC_WORKERS": "0"}, "DEMO_SYNC_WORKERS"),
+        ({"DEMO_LEASE_SECONDS": "0"}, "DEMO_LEASE_SECONDS"),
+        (
+            {"DATABASE_URL": "postgres://u@db:5432/x", "DATABASE_POOL_MAX_SIZE": "lots"},
+            "DATABASE_POOL_MAX_SIZE",
+        ),
         ({"WEATHER_TIMEOUT": "nan"}, "WEATHER_TIMEOUT"),
         ({"WEATHER_API_URL": "ftp://weather.example/"}, "WEATHER_API_URL"),
     ],
@@ -276,8 +283,11 @@ def test_redis_url_switches_the_channel_layer_and_cache_to_redis():
     shown = show_settings(REDIS_URL="redis://cache.internal:6379/1")
 
     assert shown["layer"] == {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": ["redis://cache.internal:6379/1"]},
+        # channels-redis's RedisChannelLayer, riding out Redis restarts
+        "BACKEND": "lessons.channel_layer.ResilientRedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": "redis://cache.internal:6379/1", "socket_connect_timeout": 1.0}]
+        },
     }
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
 
@@ -305,3 +315,18 @@ def test_a_postgres_database_url_is_honoured():
         "tutorial",
         "tutor",
     ]
+
+
+def test_postgres_connections_come_from_a_checked_pool_not_kept_per_thread():
+    result = run_python(
+        "import json; from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS']]))",
+        DATABASE_URL="postgres://tutor:pw@db.internal:5433/tutorial",
+        DATABASE_POOL_MAX_SIZE="4",
+    )
+
+    assert result.returncode == 0, result.stderr
+    max_age, health_checks, options = json.loads(result.stdout)
+    assert max_age == 0
+    assert health_checks is True
+    assert options == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}

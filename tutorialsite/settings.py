@@ -108,21 +108,56 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # PostgreSQL through psycopg 3 and Django's built-in connection pool, not
+    # persistent connections (CONN_MAX_AGE > 0). Django keeps one connection per
+    # thread, and under ASGI the threads come and go: each request's sync work
+    # (async ORM calls included) runs on a thread of its own, and consumers share
+    # sync_to_async's one thread. Persistent connections would be left open on
+    # threads that never come back, one per thread ever used. With the pool a
+    # "close" hands the connection back (Django closes after each request, channels
+    # around each consumer message and each database_sync_to_async call), so a
+    # process holds at most DATABASE_POOL_MAX_SIZE connections and reuses them.
+    # CONN_HEALTH_CHECKS makes the pool test a connection before lending it, so
+    # connections broken by a database restart are replaced, not handed out.
+    _database["CONN_MAX_AGE"] = 0  # required with the pool
+    _database["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1, maximum=1000),
+            # Seconds a request waits for a free connection before failing.
+            "timeout": 10,
+        }
+    }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Channel layer and cache: in memory on one process, Redis when REDIS_URL is set.
+# Channel layer, cache and the demo limits: in memory on one process, shared
+# through Redis when REDIS_URL is set (required for more than one process).
 REDIS_URL = env_str("REDIS_URL")
+# Fail fast when Redis is down, so a reader hears "unavailable" at once.
+REDIS_CONNECT_TIMEOUT = 1.0
+REDIS_COMMAND_TIMEOUT = 3.0
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis's RedisChannelLayer, made to outlive a Redis restart.
+            "BACKEND": "lessons.channel_layer.ResilientRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}]
+            },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_COMMAND_TIMEOUT,
+            },
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -171,6 +206,11 @@ DEMO_SYNC_WORKERS = env_int("DEMO_SYNC_WORKERS", 8, minimum=1, maximum=256)
 DEMO_MAX_RUNNING = env_int("DEMO_MAX_RUNNING", 50, minimum=1, maximum=100_000)
 DEMO_MAX_PER_CONNECTION = 2
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
+# With Redis, a process holds each running demo's place under the shared cap as a
+# lease it renews; a process that dies gives its places back after this long.
+DEMO_LEASE_SECONDS = env_float("DEMO_LEASE_SECONDS", 15.0, minimum=1.0, maximum=600.0)
+# Live lesson updates: how many lessons one socket may watch at once.
+LESSON_WATCHES_PER_CONNECTION = 5
 WEATHER_API_URL = env_url(
     "WEATHER_API_URL", "http://127.0.0.1:8001/services/json/", schemes=("http", "https")
 )
