@@ -88,17 +88,30 @@ async def next_message(socket, within: float = 10) -> dict:
     return json.loads(await asyncio.wait_for(socket.recv(), within))
 
 
-async def run(socket, run_id: str, seconds: float) -> list[dict]:
-    """Run the async sleep demo with one task; every message about it, to the last."""
+async def start(socket, run_id: str, seconds: float) -> list[dict]:
+    """Ask for a one-task run of the sleep demo; its messages until it runs (or is refused)."""
     frame = {"type": "run", "id": run_id, "demo": "sleep", "mode": "async"}
     await socket.send(json.dumps({**frame, "params": {"tasks": 1, "seconds": seconds}}))
+    return await until(socket, run_id, {"task_started", "error"})
+
+
+async def until(socket, run_id: str, kinds: set[str]) -> list[dict]:
+    """The messages about ``run_id`` up to the first of one of ``kinds``."""
     events = []
     while True:
         event = await next_message(socket)
         if event.get("id") == run_id:
             events.append(event)
-            if event["type"] in {"finished", "error"}:
+            if event["type"] in kinds:
                 return events
+
+
+async def run(socket, run_id: str, seconds: float) -> list[dict]:
+    """A whole run; every message about it, to the last."""
+    events = await start(socket, run_id, seconds)
+    if events[-1]["type"] == "error":
+        return events
+    return events + await until(socket, run_id, {"finished", "error"})
 
 
 def query(cluster: Cluster, sql: str, *params) -> list[tuple]:
@@ -164,13 +177,13 @@ async def test_the_cap_on_running_demos_holds_across_processes(cluster):
         reader(cluster.a, "10.0.4.2") as second,
         reader(cluster.b, "10.0.4.3") as third,
     ):
-        long_runs = [
-            asyncio.create_task(run(first, "long-1", 1.0)),
-            asyncio.create_task(run(second, "long-2", 1.0)),
-        ]
-        await asyncio.sleep(0.3)  # both hold the cap of 2, on process A
+        # Both places under the cap of 2 are taken on process A...
+        await start(first, "long-1", 1.0)
+        await start(second, "long-2", 1.0)
+        # ...so a run asked for on process B waits its turn.
         events = await run(third, "waits", 0.05)
-        await asyncio.gather(*long_runs)
+        for socket, run_id in ((first, "long-1"), (second, "long-2")):
+            assert (await until(socket, run_id, {"finished"}))[-1]["status"] == "ok"
     assert {"type": "queued", "id": "waits", "position": 1} in events
     assert events[-1]["status"] == "ok"
 
@@ -184,17 +197,11 @@ async def test_a_process_killed_mid_run_leaves_the_others_runs_alone(cluster):
             reader(doomed_url, "10.0.5.1") as on_doomed,
             reader(cluster.b, "10.0.5.2") as on_b,
         ):
-            await on_doomed.send(json.dumps(
-                {"type": "run", "id": "doomed", "demo": "sleep", "mode": "async",
-                 "params": {"tasks": 1, "seconds": 5}}
-            ))  # fmt: skip
-            while (await next_message(on_doomed))["type"] != "task_started":
-                pass
-            surviving = asyncio.create_task(run(on_b, "survivor", 1.5))
-            await asyncio.sleep(0.3)
+            await start(on_doomed, "doomed", 5)
+            events = await start(on_b, "survivor", 1.5)
             os.kill(doomed.pid, signal.SIGKILL)
             killed_at = time.monotonic()
-            events = await surviving
+            events += await until(on_b, "survivor", {"finished", "error"})
     finally:
         stop(doomed)
     assert events[-1]["status"] == "ok"
@@ -204,7 +211,7 @@ async def test_a_process_killed_mid_run_leaves_the_others_runs_alone(cluster):
     # then two runs at once fit under the cap of 2 without waiting.
     await asyncio.sleep(max(0, killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
     async with reader(cluster.b, "10.0.5.3") as one, reader(cluster.b, "10.0.5.4") as two:
-        both = await asyncio.gather(run(one, "after-1", 0.5), run(two, "after-2", 0.5))
+        both = await asyncio.gather(run(one, "after-1", 1.0), run(two, "after-2", 1.0))
     for events in both:
         assert "queued" not in [e["type"] for e in events]
         assert events[-1]["status"] == "ok"

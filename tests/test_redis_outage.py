@@ -126,7 +126,7 @@ async def test_the_site_rides_out_a_redis_restart(tmp_path, redis_server):
             refused = await run(watcher, "during")
             assert refused["code"] == "unavailable"
             assert "try again in a moment" in refused["message"]
-            assert time.monotonic() - started < 3
+            assert time.monotonic() - started < 5  # no long retries: it fails fast
             async with reader(site) as newcomer:
                 assert (await run(newcomer, "newcomer"))["code"] == "unavailable"
                 await newcomer.send(json.dumps({"type": "watch", "lesson": lesson}))
