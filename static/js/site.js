@@ -24,3 +24,13 @@ if (demos.length) {
     }),
   );
 }
+
+// Live lesson updates ride on the same socket as the demos: a reader is told
+// when staff save the lesson being read.
+const lessonArticle = document.querySelector("article.lesson[data-lesson-id]");
+if (lessonArticle) {
+  Promise.all([import("./lesson-updates.js"), import("./demo-socket.js")]).then(
+    ([{ watchLessonUpdates }, socketModule]) =>
+      watchLessonUpdates(socketModule, { article: lessonArticle }),
+  );
+}
