@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared ci services lint format install migrate superuser clean
+.PHONY: run cluster test test-shared ci services chromium lint format install migrate superuser clean bench-overload bench
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -59,8 +59,23 @@ test-shared: install services
 services:
 	bash .ci/services
 
-# On CI the tests that need PostgreSQL or Redis fail, never skip, if one is missing.
-ci: services test test-shared
+# The browser tests (tests/browser) drive Debian's Chromium; install it when missing.
+chromium:
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# On CI the tests that need PostgreSQL, Redis or Chromium fail, never skip, if one is missing.
+ci: services chromium test test-shared
+
+# Benchmarks of what readers feel (docs/performance.md); QUICK=1 for a short run.
+# Starts its own server and database; writes bench/results/<scenario>.json.
+bench: install
+	$(BIN)/python -m bench $(if $(QUICK),--quick)
+
+# 2,000 readers at once against small caps; writes bench/results/overload.json.
+# Each socket is an open file on both ends: raise the limit first.
+bench-overload: install
+	ulimit -n 8192 2>/dev/null || true; $(BIN)/python bench/overload.py
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser

@@ -2,7 +2,7 @@
 
 Each run is an asyncio task this consumer owns, so ``receive`` returns at once
 and a ``cancel`` or a disconnect is handled while runs are going. Events go out
-through one queue per connection, so they reach the reader in order.
+in order, one frame each, as they happen (see "Sending").
 
 A page may also ``watch`` its lesson: the socket joins the lesson's channel
 layer group, and a staff save on any process reaches it as ``lesson_updated``.
@@ -17,7 +17,7 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from lessons import runtime, selectors, services
+from lessons import runtime, selectors, services, shutdown
 from lessons.channel_layer import LAYER_ERRORS
 from lessons.demos.base import Where
 from lessons.demos.registry import get_demo
@@ -29,7 +29,7 @@ from lessons.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequ
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class ActiveRun:
     request: RunRequest
     task: asyncio.Task[None] | None = None
@@ -47,21 +47,39 @@ class ActiveRun:
 class DemoConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.runs: dict[str, ActiveRun] = {}
+        # Every run's task, and then its storing, until done (a finished run
+        # leaves self.runs before it is stored).
+        self.run_tasks: set[asyncio.Future[Any]] = set()
+        self.outbox: list[Event] = []
+        self.sender: asyncio.Task[None] | None = None
         self.watching: set[int] = set()
-        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self.sender = asyncio.create_task(self._send_outbox())
         client = self.scope.get("client") or ("unknown", 0)
         self.client_key = str(client[0])
+        shutdown.track(self)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        shutdown.untrack(self)
+        await self._stop_runs("the reader left")
+        await self._leave_lesson_groups()
+        await self._delivered()
+
+    async def stop_for_restart(self, reason: str) -> None:
+        """Stop every run with ``reason``, deliver what is queued, then close the socket."""
+        await self._stop_runs(reason)
+        await self._delivered()
+        await self.close(code=shutdown.RESTART_CLOSE_CODE)
+
+    async def _stop_runs(self, reason: str) -> None:
         for active in list(self.runs.values()):
-            active.cancel("the reader left")
-        tasks = [active.task for active in self.runs.values() if active.task is not None]
-        if tasks:
-            # Sync runs stop before their next step: wait for them, so nothing of
-            # this connection is left running once it is gone.
-            await asyncio.gather(*tasks, return_exceptions=True)
+            active.cancel(reason)
+        # Sync runs stop before their next step: wait for them, and for their
+        # storing (which a run ending meanwhile adds), so nothing of this
+        # connection is left running once it is gone.
+        while self.run_tasks:
+            await asyncio.gather(*self.run_tasks, return_exceptions=True)
+
+    async def _leave_lesson_groups(self) -> None:
         for lesson in self.watching:
             try:
                 await self.channel_layer.group_discard(
@@ -69,8 +87,6 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 )
             except LAYER_ERRORS:  # the membership expires by itself
                 logger.debug("could not leave a lesson group", exc_info=True)
-        self.outbox.put_nowait(None)
-        await self.sender
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -109,7 +125,11 @@ class DemoConsumer(AsyncWebsocketConsumer):
             )
         active = ActiveRun(request=request)
         self.runs[request.id] = active
-        active.task = asyncio.create_task(self._run(active))
+        # Started eagerly: the run gets as far as its first wait (its tasks are
+        # scheduled) before receive returns, instead of a loop turn later, when
+        # a thousand other readers' messages may be queued in front of it.
+        active.task = asyncio.eager_task_factory(asyncio.get_running_loop(), self._run(active))
+        self._track(active.task)
 
     def _cancel(self, request: CancelRequest) -> None:
         active = self.runs.get(request.id)
@@ -213,20 +233,47 @@ class DemoConsumer(AsyncWebsocketConsumer):
         if result.reason:
             finished["reason"] = result.reason
         self.send_event(finished)
-        await services.demo_run_record(
-            demo=demo.name, mode=request.mode, params=request.params, result=result
+        # Queued for storing, and this task ends: the run's objects are let go
+        # at once, while the connection still waits for the store (run_tasks).
+        self._track(
+            services.demo_run_record(
+                demo=demo.name, mode=request.mode, params=request.params, result=result
+            )
         )
 
+    def _track(self, future: asyncio.Future[Any]) -> None:
+        self.run_tasks.add(future)
+        future.add_done_callback(self.run_tasks.discard)
+
     # Sending --------------------------------------------------------------
+    # Events are produced by plain function calls (the demo's reporter), so
+    # they wait in the outbox for a sender task. The task starts eagerly: it
+    # runs at once, inside send_event, and as daphne's send never waits, an
+    # event is usually on the wire before send_event returns, with no task
+    # switch. Only if a send has to wait does the task live on, and events
+    # that come meanwhile queue behind it, in order. Idle sockets hold no task.
     def send_event(self, event: Event) -> None:
-        self.outbox.put_nowait(event)
+        self.outbox.append(event)
+        if self.sender is None:
+            sender = asyncio.eager_task_factory(asyncio.get_running_loop(), self._send_outbox())
+            if not sender.done():
+                self.sender = sender
 
     async def _send_outbox(self) -> None:
-        while (event := await self.outbox.get()) is not None:
-            try:
-                await self.send(text_data=json.dumps(event))
-            except Exception:  # the socket is gone; the runs are being cancelled
-                logger.debug("could not send to a closed socket", exc_info=True)
+        try:
+            while self.outbox:
+                event = self.outbox.pop(0)
+                try:
+                    await self.send(text_data=json.dumps(event))
+                except Exception:  # the socket is gone; the runs are being cancelled
+                    logger.debug("could not send to a closed socket", exc_info=True)
+        finally:
+            self.sender = None
+
+    async def _delivered(self) -> None:
+        """Wait until every event sent so far has been handed to the socket."""
+        while self.sender is not None:
+            await asyncio.shield(self.sender)
 
 
 def _unavailable(request: RunRequest, error: Unavailable) -> ProtocolError:

@@ -34,7 +34,7 @@ class ProtocolError(Exception):
         return message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunRequest:
     id: str
     demo: str
@@ -42,7 +42,7 @@ class RunRequest:
     params: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CancelRequest:
     id: str
 

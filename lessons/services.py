@@ -6,8 +6,9 @@ from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
+from lessons import run_writer
 from lessons.demos.runner import RunResult
 from lessons.models import DemoRun, Lesson
 
@@ -16,36 +17,27 @@ logger = logging.getLogger(__name__)
 STORE_ATTEMPTS = 4
 
 
-async def demo_run_record(
+def demo_run_record(
     *, demo: str, mode: str, params: dict, result: RunResult
-) -> DemoRun | None:
+) -> asyncio.Future[DemoRun | None]:
     """Store a finished run, retrying a briefly locked or unreachable database.
 
-    Returns None, after logging an error with the whole run, if every attempt
-    failed: a run is never dropped without a trace in the logs.
+    Runs finishing together are written in one batch (lessons.run_writer). This
+    queues the run at once and returns what to await: the stored run, or None,
+    after an error with the whole run is logged, if every attempt failed (a run
+    is never dropped without a trace in the logs). The caller need not keep the
+    run's timeline while it waits.
     """
-    for attempt in range(1, STORE_ATTEMPTS + 1):
-        try:
-            return await DemoRun.objects.acreate(
-                demo=demo,
-                mode=mode,
-                params=params,
-                status=result.status,
-                elapsed=result.elapsed,
-                timeline=result.tasks,
-                reason=result.reason[:300],
-            )
-        except DatabaseError as exc:
-            if attempt == STORE_ATTEMPTS:
-                logger.error(
-                    "could not store demo run after %d attempts (%s): demo=%s mode=%s "
-                    "params=%s status=%s elapsed=%s",
-                    attempt, exc, demo, mode, params, result.status, result.elapsed,
-                )  # fmt: skip
-                return None
-            logger.warning("storing demo run failed (attempt %d): %s; retrying", attempt, exc)
-            await asyncio.sleep(0.2 * 2**attempt)
-    return None
+    row = run_writer.RunRow.of(
+        demo=demo,
+        mode=mode,
+        params=params,
+        status=result.status,
+        elapsed=result.elapsed,
+        timeline=result.tasks,
+        reason=result.reason[:300],
+    )
+    return run_writer.writer().submit(row, attempts=STORE_ATTEMPTS)
 
 
 def lesson_group(lesson_id: int) -> str:

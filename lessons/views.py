@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from lessons import selectors
 from lessons.demos.catalog import catalog
+from lessons.page_cache import reader_page
 
 
 async def _is_staff(request: HttpRequest) -> bool:
@@ -18,6 +19,7 @@ async def _is_staff(request: HttpRequest) -> bool:
 
 
 @require_safe
+@reader_page
 async def course_list(request: HttpRequest) -> HttpResponse:
     await _is_staff(request)  # loads the user for the header's staff link
     courses = await selectors.course_list()
@@ -25,6 +27,7 @@ async def course_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@reader_page
 async def course_detail(request: HttpRequest, course: str) -> HttpResponse:
     found = await selectors.course_get(slug=course)
     lessons = await selectors.lesson_list(course=found, is_staff=await _is_staff(request))
@@ -32,6 +35,7 @@ async def course_detail(request: HttpRequest, course: str) -> HttpResponse:
 
 
 @require_safe
+@reader_page
 async def lesson_detail(request: HttpRequest, course: str, lesson: str) -> HttpResponse:
     found = await selectors.course_get(slug=course)
     page = await selectors.lesson_page(course=found, slug=lesson, is_staff=await _is_staff(request))

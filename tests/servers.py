@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.html_reader import form_data, parse_html
 
@@ -96,21 +97,32 @@ def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
         env=env,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    daphne = None
+    site = None
     try:
         wait_for(f"http://127.0.0.1:{weather_port}/health", simulator)
-        daphne = start_daphne(env, port)
-        yield Site(
+        site = Site(
             url=f"http://127.0.0.1:{port}",
             ws_url=f"ws://127.0.0.1:{port}/ws/demos/",
             weather_url=env["WEATHER_API_URL"],
             env=env,
-            daphne=daphne,
+            daphne=start_daphne(env, port),
         )
+        yield site
     finally:
-        if daphne is not None:
-            stop(daphne)
+        # site.daphne, not the first process: daphne_stopped() may have replaced it.
+        if site is not None:
+            stop(site.daphne)
         stop(simulator)
+
+
+@contextlib.contextmanager
+def daphne_stopped(site: Site) -> Iterator[None]:
+    """Stops the site's daphne, then starts it again on the same port with the same settings."""
+    stop(site.daphne)
+    try:
+        yield
+    finally:
+        site.daphne = start_daphne(site.env, urlsplit(site.url).port)
 
 
 def start_daphne(env: dict[str, str], port: int, *options: str) -> subprocess.Popen:

@@ -22,6 +22,7 @@ _START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''",
     "redis-server": "apt-get install redis-server",
+    "Chromium": "apt-get install chromium, or set CHROMIUM_PATH",
 }
 
 

@@ -2,6 +2,7 @@
 
 import json
 import socket
+import time
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -135,3 +136,49 @@ async def test_a_city_name_that_breaks_the_rules_is_refused_before_any_request(s
     assert error["code"] == "invalid_params"
     assert "letters, digits or hyphens" in error["message"]
     await ws.disconnect()
+
+
+FAULTS = [
+    "fail-500",
+    "fail-404",
+    "fail-timeout",
+    "fail-hang",
+    "fail-json",
+    "fail-truncated",
+    "fail-missing",
+]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_run_of_every_fault_ends_in_time_and_the_next_run_works(simulator, settings, mode):
+    cities = [*FAULTS, "fail-slow", "paris"]
+    started = time.perf_counter()
+    events = await run_weather(mode, cities)
+    took = time.perf_counter() - started
+    # Each request gives up after the timeout: one after another in sync, together in async.
+    timeout = settings.WEATHER_TIMEOUT
+    assert took < (len(cities) * (timeout + 0.3) if mode == "sync" else timeout + 1.0)
+    outcome = results(events)
+    assert [outcome[i]["ok"] for i in range(len(cities))] == [False] * len(FAULTS) + [True, True]
+    assert events[-1]["status"] == "failed"
+
+    events = await run_weather(mode, ["paris", "lyon"])
+    assert events[-1]["status"] == "ok"
+    assert printed(events) == {
+        0: f"Temperature at paris: {temperature_for('paris')} C",
+        1: f"Temperature at lyon: {temperature_for('lyon')} C",
+    }
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_once_the_service_is_back_the_next_run_works(simulator, settings, mode):
+    working = settings.WEATHER_API_URL
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        settings.WEATHER_API_URL = f"http://127.0.0.1:{probe.getsockname()[1]}/services/json/"
+    down = await run_weather(mode, ["paris"])
+    assert results(down)[0]["error"] == "could not connect to the server"
+    settings.WEATHER_API_URL = working
+    events = await run_weather(mode, ["paris"])
+    assert events[-1]["status"] == "ok"
+    assert printed(events) == {0: f"Temperature at paris: {temperature_for('paris')} C"}

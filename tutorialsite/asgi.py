@@ -9,17 +9,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutorialsite.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from lessons import gc_tuning  # noqa: E402
+from lessons.page_cache import PageCache  # noqa: E402
 from lessons.routing import websocket_urlpatterns  # noqa: E402
+from lessons.socket_auth import AuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PageCache(django_asgi_app),  # anonymous readers' pages, kept rendered
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )
+
+# Last, once everything the site needs is loaded.
+gc_tuning.tune_for_serving()

@@ -15,6 +15,12 @@ class ParamError(ValueError):
     """A parameter value is missing, of the wrong type or out of bounds."""
 
 
+def _shown(value: int | float) -> str:
+    """The value as the reader sent it, cut short: a hostile one may be thousands of digits."""
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 @dataclass(frozen=True)
 class IntParam:
     name: str
@@ -27,7 +33,7 @@ class IntParam:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ParamError(f"{self.name} must be a whole number from {self._bounds()}")
         if not self.minimum <= value <= self.maximum:
-            raise ParamError(f"{self.name} must be from {self._bounds()}, got {value}")
+            raise ParamError(f"{self.name} must be from {self._bounds()}, got {_shown(value)}")
         return value
 
     def _bounds(self) -> str:
@@ -57,9 +63,12 @@ class FloatParam:
     def clean(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParamError(f"{self.name} must be a number from {self._bounds()}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            number = math.inf
         if not math.isfinite(number) or not self.minimum <= number <= self.maximum:
-            raise ParamError(f"{self.name} must be from {self._bounds()}, got {value}")
+            raise ParamError(f"{self.name} must be from {self._bounds()}, got {_shown(value)}")
         return number
 
     def _bounds(self) -> str:

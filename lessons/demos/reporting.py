@@ -36,6 +36,25 @@ class RunCancelled(BaseException):
     """
 
 
+class CancelFlag:
+    """Set once, read from any thread: ``threading.Event`` without its Condition.
+
+    Nothing ever waits on it, and a run lives for the whole of a reader's run,
+    so the lighter object is worth it when a thousand runs go at once.
+    """
+
+    __slots__ = ("_set",)
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
 class RunReporter:
     """Collects one run's events, with times measured from its start."""
 
@@ -47,7 +66,7 @@ class RunReporter:
         self._started_at: float | None = None
         self._task_count = 0
         self.tasks: list[dict[str, Any]] = []
-        self.cancel_requested = threading.Event()
+        self.cancel_requested = CancelFlag()
 
     # Time -----------------------------------------------------------------
     def start(self) -> None:
@@ -125,8 +144,10 @@ def task(fn: Callable[..., Any]) -> Callable[..., Any]:
             if reporter is None:
                 return fn(*args, **kwargs)
             # The index is taken at call time, so tasks are numbered in the
-            # order the demo created them, whatever order they start in.
-            return _run_async(reporter, reporter.new_task(), fn(*args, **kwargs))
+            # order the demo created them, whatever order they start in. The
+            # demo's coroutine is made when the task starts: one cancelled
+            # before it starts then leaves no coroutine that was never awaited.
+            return _run_async(reporter, reporter.new_task(), fn, args, kwargs)
 
         return start_async
 
@@ -155,11 +176,13 @@ def task(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run_sync
 
 
-async def _run_async(reporter: RunReporter, index: int, coro: Any) -> Any:
+async def _run_async(
+    reporter: RunReporter, index: int, fn: Callable[..., Any], args: tuple, kwargs: dict
+) -> Any:
     _current_task.set(index)  # each asyncio task runs in its own context copy
     reporter.task_started(index)
     try:
-        result = await coro
+        result = await fn(*args, **kwargs)
     except asyncio.CancelledError:
         reporter.task_finished(index, error="cancelled")
         raise

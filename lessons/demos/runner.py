@@ -14,7 +14,7 @@ from lessons.demos.reporting import Event, RunCancelled, RunReporter
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class RunResult:
     status: str  # "ok" | "failed" | "cancelled"
     elapsed: float
@@ -92,7 +92,8 @@ class DemoExecution:
         context = contextvars.copy_context()
         context.run(self.reporter.bind)
         context.run(self.reporter.start)
-        self._inner = self._loop.create_task(main(**self.params), context=context)
+        # Eager: main runs at once, up to its first wait, instead of a loop turn later.
+        self._inner = asyncio.eager_task_factory(self._loop, main(**self.params), context=context)
         await self._inner
         return self.reporter.now()
 

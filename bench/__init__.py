@@ -1,0 +1,1 @@
+"""Benchmarks of what readers feel: `make bench` (or `python -m bench --help`)."""

@@ -1,0 +1,136 @@
+"""Scenario 2, many readers at once: 1,000 sockets each run the async sleep demo
+(3 tasks of 1 s) in the same instant.
+
+The bare consumer (``bench/baselines.py``) sends the same messages for the
+same sleeps; rounds alternate between it and the product on the same daphne
+process, and each side's p99 is the median of its rounds' p99s. Every run is
+checked for every event, so a lost message is an error, not a fast run.
+"""
+
+import asyncio
+import time
+
+from bench.report import Result, Target, say
+from bench.server import Site, Workspace
+from bench.stats import median, percentile
+from bench.ws_load import close_readers, open_readers, run_all_at_once
+
+TASKS, SECONDS = 3, 1.0
+RATIO_LIMIT = 1.1
+PATHS = {"product": "/ws/demos/", "bare": "/ws/bench/"}
+
+
+def run(space: Workspace, quick: bool) -> Result:
+    result = Result("readers", "1,000 readers run the async sleep demo at once", quick)
+    with space.site("readers") as site:
+        asyncio.run(_measure(site, result, clients=1000, rounds=1 if quick else 3))
+    return result
+
+
+async def _round(site: Site, name: str, clients: int) -> dict:
+    opened_at = time.perf_counter()
+    readers = await open_readers(site.ws_url + PATHS[name], clients, origin=site.origin)
+    opening = time.perf_counter() - opened_at
+    await asyncio.sleep(1.0)  # let the handshakes' work settle
+    cpu_before = site.cpu_seconds()
+    try:
+        runs = await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=SECONDS)
+        await asyncio.sleep(0.5)  # storing and cleaning up after the burst count too
+        cpu = site.cpu_seconds() - cpu_before
+    finally:
+        await close_readers(readers)
+    server = [r.server for r in runs if r.server is not None]
+    client = [r.client for r in runs if r.client is not None]
+    errors = [r.error for r in runs if r.error]
+    return {
+        "clients": clients,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "server_p50": round(percentile(server, 50), 4),
+        "server_p99": round(percentile(server, 99), 4),
+        "client_p50": round(percentile(client, 50), 4),
+        "client_p99": round(percentile(client, 99), 4),
+        "server_cpu_ms_per_run": round(cpu / clients * 1000, 3),
+        "seconds_to_open": round(opening, 2),
+    }
+
+
+async def _measure(site: Site, result: Result, clients: int, rounds: int) -> None:
+    for name in PATHS:  # warm up both paths (imports, first queries, caches)
+        readers = await open_readers(site.ws_url + PATHS[name], 50, origin=site.origin)
+        await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=0.2)
+        await close_readers(readers)
+    rounds_done: dict[str, list[dict]] = {"product": [], "bare": []}
+    for index in range(rounds):
+        order = ["bare", "product"] if index % 2 == 0 else ["product", "bare"]
+        for name in order:
+            say(f"  readers: round {index + 1}/{rounds}, {name}, {clients} clients")
+            measured = await _round(site, name, clients)
+            rounds_done[name].append(measured)
+            say(
+                f"    server p99 {measured['server_p99']:.3f} s, "
+                f"reader p99 {measured['client_p99']:.3f} s, errors {measured['errors']}"
+            )
+            await asyncio.sleep(1.0)
+
+    def med(name: str, key: str) -> float:
+        return median([r[key] for r in rounds_done[name]])
+
+    result.measurements = {
+        "clients": clients,
+        "rounds_each": rounds,
+        "demo": {"name": "sleep", "mode": "async", "tasks": TASKS, "seconds": SECONDS},
+        "rounds": rounds_done,
+        "medians": {
+            name: {
+                key: med(name, key)
+                for key in (
+                    "server_p50",
+                    "server_p99",
+                    "client_p50",
+                    "client_p99",
+                    "server_cpu_ms_per_run",
+                )
+            }
+            for name in rounds_done
+        },
+    }
+    errors = sum(r["errors"] for r in rounds_done["product"])
+    result.targets = [
+        Target(
+            "product runs with an error or a lost event",
+            float(errors),
+            0,
+            "runs",
+            float(sum(r["errors"] for r in rounds_done["bare"])),
+            "bare consumer",
+        ),
+        Target(
+            "server-reported p99, product / bare",
+            med("product", "server_p99") / med("bare", "server_p99"),
+            RATIO_LIMIT,
+            "x",
+        ),
+        Target(
+            "reader-observed p99, product / bare",
+            med("product", "client_p99") / med("bare", "client_p99"),
+            RATIO_LIMIT,
+            "x",
+        ),
+        Target(
+            "server-reported p99 (product)",
+            med("product", "server_p99"),
+            RATIO_LIMIT * med("bare", "server_p99"),
+            "s",
+            med("bare", "server_p99"),
+            "bare consumer",
+        ),
+        Target(
+            "reader-observed p99 (product)",
+            med("product", "client_p99"),
+            RATIO_LIMIT * med("bare", "client_p99"),
+            "s",
+            med("bare", "client_p99"),
+            "bare consumer",
+        ),
+    ]

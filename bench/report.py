@@ -1,0 +1,160 @@
+"""Results: one JSON file per scenario and a table of every target.
+
+Each target records what was measured, the baseline measured beside it in the
+same run, the limit the issue sets and whether it was met. The machine's load
+average before and after is kept too: a number taken on a busy machine says
+so in its own file.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float
+    limit: float
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    # "max": measured must not exceed limit; "min": must reach it.
+    kind: str = "max"
+
+    @property
+    def met(self) -> bool:
+        if self.measured != self.measured:  # NaN: nothing was measured
+            return False
+        return self.measured <= self.limit if self.kind == "max" else self.measured >= self.limit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "met": self.met}
+
+
+@dataclass
+class Result:
+    scenario: str
+    title: str
+    quick: bool
+    targets: list[Target] = field(default_factory=list)
+    measurements: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    load_before: list[float] = field(default_factory=lambda: list(os.getloadavg()))
+
+    def as_dict(self) -> dict[str, Any]:
+        load_after = list(os.getloadavg())
+        cpus = os.cpu_count() or 1
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "quick": self.quick,
+            "all_met": all(t.met for t in self.targets),
+            "targets": [t.as_dict() for t in self.targets],
+            "measurements": self.measurements,
+            "notes": self.notes,
+            "run": {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
+                "seconds": round(time.time() - self.started, 1),
+                "commit": _commit(),
+                "python": platform.python_version(),
+                "cpus": cpus,
+                "load_before": [round(x, 2) for x in self.load_before],
+                "load_after": [round(x, 2) for x in load_after],
+                # Other work on the machine: a 1-minute load above half the
+                # cores means the numbers were taken while something else ran.
+                "busy_machine": max(self.load_before[0], load_after[0]) > cpus / 2,
+            },
+        }
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=RESULTS.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=RESULTS.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def write(result: Result, folder: Path = RESULTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.scenario}.json"
+    path.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    return path
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if value != value:
+        return "n/a"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit in ("s", "ms"):
+        return f"{value:.3f} {unit}" if unit == "s" else f"{value:.1f} ms"
+    if unit == "req/s":
+        return f"{value:,.0f} req/s"
+    if unit == "KiB":
+        return f"{value:.1f} KiB"
+    return f"{value:g} {unit}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    rows = [("Scenario", "Target", "Measured", "Baseline", "Limit", "Met")]
+    for result in results:
+        for target in result["targets"]:
+            baseline = _number(target["baseline"], target["unit"])
+            if target["baseline_name"] and target["baseline"] is not None:
+                baseline += f" ({target['baseline_name']})"
+            limit = ("<= " if target["kind"] == "max" else ">= ") + _number(
+                target["limit"], target["unit"]
+            )
+            rows.append(
+                (
+                    result["scenario"],
+                    target["name"],
+                    _number(target["measured"], target["unit"]),
+                    baseline,
+                    limit,
+                    "yes" if target["met"] else "NO",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    busy = [r["scenario"] for r in results if r["run"]["busy_machine"]]
+    if busy:
+        lines.append("")
+        lines.append("Taken on a busy machine (load above half the cores): " + ", ".join(busy))
+    return "\n".join(lines)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

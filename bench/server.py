@@ -1,0 +1,174 @@
+"""Start the site as ``make run`` would, on the bench's ASGI entry point.
+
+One daphne process, SQLite (a fresh database per run, so the bench never
+touches the developer's), the in-memory channel layer and the bundled weather
+simulator. Only the demo caps and the rate limit are raised, so the load a
+scenario applies is measured rather than refused. Everything started here is
+stopped again, whatever happens.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+# A bundled, published lesson with a live demo and its "Runs so far" table.
+LESSON_PATH = "/courses/asyncio/blocking-vs-non-blocking/"
+LESSON_TITLE = b"Blocking vs non-blocking code"
+
+ASGI_APP = "bench.asgi:application"
+# Raised so that 1,000 readers at once are served, not queued or refused.
+BENCH_ENV = {
+    "DEMO_SYNC_WORKERS": "64",
+    "DEMO_MAX_RUNNING": "10000",
+    "DEMO_RATE_LIMIT": "1000000/s",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with code {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Site:
+    port: int
+    daphne: subprocess.Popen
+    env: dict[str, str]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{HOST}:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the daphne process has used so far (Linux)."""
+        fields = Path(f"/proc/{self.daphne.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self) -> int:
+        """The daphne process's resident memory, from /proc (Linux)."""
+        status = Path(f"/proc/{self.daphne.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS line in /proc/<pid>/status")
+
+
+class Workspace:
+    """A database with the bundled lessons, and the weather simulator, for one bench run."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        weather_port = free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "DJANGO_"))}
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="tutorialsite.settings",
+            DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+            WEATHER_API_URL=f"http://{HOST}:{weather_port}/services/json/",
+            PYTHONUNBUFFERED="1",
+            **BENCH_ENV,
+        )
+        self.env.pop("REDIS_URL", None)  # the in-memory layer, as `make run` without Redis
+        for command in (["migrate", "--noinput"], ["load_lessons"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
+        self.simulator = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lessons.weathersim",
+                "--host",
+                HOST,
+                "--port",
+                str(weather_port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(f"http://{HOST}:{weather_port}/health", self.simulator)
+
+    @contextlib.contextmanager
+    def site(self, name: str = "site") -> Iterator[Site]:
+        """A daphne process serving ``bench.asgi``; several may be started in turn."""
+        port = free_port()
+        log = self.folder / f"daphne-{name}-{port}.log"
+        with log.open("wb") as out:
+            daphne = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), ASGI_APP],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_for(f"http://{HOST}:{port}/bench/raw/hello/", daphne)
+            yield Site(port=port, daphne=daphne, env=self.env, log=log)
+        finally:
+            _stop(daphne)
+
+    def close(self) -> None:
+        _stop(self.simulator)
+
+
+@contextlib.contextmanager
+def workspace(keep: bool = False) -> Iterator[Workspace]:
+    folder = Path(tempfile.mkdtemp(prefix="asyncio-site-bench-"))
+    space = Workspace(folder)
+    try:
+        yield space
+    finally:
+        space.close()
+        if not keep:
+            for item in folder.iterdir():
+                item.unlink()
+            folder.rmdir()

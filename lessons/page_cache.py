@@ -1,0 +1,227 @@
+"""Reader pages, rendered once and served from memory to anonymous readers.
+
+A page a reader sees without logging in is the same for every such reader, so
+the response Django produced (body and headers, after every middleware) is
+kept and replayed, in front of Django, without a thread hop or a query.
+
+What may be cached is decided by the view, not guessed: ``reader_page`` marks
+a response cacheable only when the user is anonymous. A response is stored
+only if it is a 200 that sets no cookie and varies on nothing but the cookie,
+and it is replayed only to requests that carry no cookie which could change
+the page (session, messages, language). Staff and logged-in readers always go
+through Django, so drafts, the draft banner and the admin link are never
+cached.
+
+Pages go stale by the rules of ``lessons.page_freshness``: at once when a
+course or lesson is saved (in every process sharing the channel layer), within
+a second when runs are stored, and after two seconds whatever happens.
+
+A fresh CSP nonce is put into each replayed page and its header.
+"""
+
+import asyncio
+import functools
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+
+from lessons import page_freshness
+
+MAX_PAGES = 512
+SCOPE_KEY = "lessons.page_cache"
+
+Scope = dict[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+@dataclass
+class Slot:
+    """Put in the ASGI scope on the way in; the view fills it on the way out."""
+
+    cacheable: bool = False
+    nonce: Any = None
+
+
+def reader_page(view: Callable[..., Awaitable[HttpResponse]]) -> Callable[..., Any]:
+    """Mark an async view's response as the same for every anonymous reader.
+
+    Only for views whose output depends on nothing but the URL, the data and
+    whether the reader is logged in.
+    """
+
+    @functools.wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = await view(request, *args, **kwargs)
+        slot = getattr(request, "scope", {}).get(SCOPE_KEY)
+        if isinstance(slot, Slot) and not (await request.auser()).is_authenticated:
+            slot.cacheable = True
+            slot.nonce = get_nonce(request)
+        return response
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    nonce: bytes | None
+    content: int
+    runs: int
+    stored_at: float
+
+    def is_fresh(self, now: float) -> bool:
+        return page_freshness.is_fresh(self.content, self.runs, now - self.stored_at)
+
+
+class PageCache:
+    """ASGI middleware in front of Django's HTTP application."""
+
+    def __init__(self, app: ASGIApp, max_pages: int = MAX_PAGES, listen: bool = True) -> None:
+        self.app = app
+        self.max_pages = max_pages
+        # Whether to hear other processes' edits (when the channel layer is shared).
+        self.listen = listen
+        self.listener: asyncio.Task[None] | None = None
+        self.pages: OrderedDict[tuple[bytes, ...], Page] = OrderedDict()
+        self.rendering: dict[tuple[bytes, ...], asyncio.Future[Page | None]] = {}
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if self.listen and self.listener is None:
+            self._start_listening()
+        key = self._key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        page = self.pages.get(key)
+        if page is not None and page.is_fresh(time.monotonic()):
+            self.pages.move_to_end(key)
+            await _replay(page, send)
+            return
+        rendering = self.rendering.get(key)
+        if rendering is not None:
+            # Someone is rendering this page now: share their page rather than
+            # render it twenty times at once.
+            page = await asyncio.shield(rendering)
+            if page is not None and page.is_fresh(time.monotonic()):
+                await _replay(page, send)
+                return
+            await self.app(scope, receive, send)  # not storable after all: Django answers
+            return
+        rendering = self.rendering[key] = asyncio.get_running_loop().create_future()
+        page = None
+        try:
+            page = await self._render(key, scope, receive, send)
+        finally:
+            del self.rendering[key]
+            rendering.set_result(page)
+
+    async def _render(
+        self, key: tuple[bytes, ...], scope: Scope, receive: Any, send: Any
+    ) -> Page | None:
+        # Read before rendering: a change made while the page renders leaves it stale.
+        content, runs = page_freshness.versions()
+        slot = Slot()
+        start: dict[str, Any] = {}
+        body: list[bytes] = []
+        complete = False
+
+        async def capture(message: dict[str, Any]) -> None:
+            nonlocal complete
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                complete = not message.get("more_body", False)
+            await send(message)
+
+        await self.app({**scope, SCOPE_KEY: slot}, receive, capture)
+        if not (slot.cacheable and complete and _storable(start)):
+            return None
+        nonce = str(slot.nonce).encode() if slot.nonce else None
+        page = self.pages[key] = Page(
+            status=start["status"],
+            headers=list(start.get("headers", [])),
+            body=b"".join(body),
+            nonce=nonce,
+            content=content,
+            runs=runs,
+            stored_at=time.monotonic(),
+        )
+        self.pages.move_to_end(key)
+        while len(self.pages) > self.max_pages:
+            self.pages.popitem(last=False)
+        return page
+
+    def _start_listening(self) -> None:
+        # daphne has no start-up hook: the first request starts it, on the server's loop.
+        layer = page_freshness.shared_layer()
+        if layer is None:
+            self.listen = False
+            return
+        self.listener = asyncio.get_running_loop().create_task(
+            page_freshness.hear_other_processes(layer)
+        )
+
+    def _key(self, scope: Scope) -> tuple[bytes, ...] | None:
+        """The page's identity, or None when this request must go to Django."""
+        if scope["type"] != "http" or scope["method"] != "GET" or scope.get("query_string"):
+            return None
+        identity = dict.fromkeys(_IDENTITY_HEADERS, b"")
+        for name, value in scope.get("headers", []):
+            if name in identity:
+                identity[name] = value
+            elif name in _BODY_HEADERS or (name == b"cookie" and _changes_the_page(value)):
+                return None  # Django decides: a GET with a body, a reader with a session
+        return (scope.get("scheme", "http").encode(), *identity.values(), scope["path"].encode())
+
+
+# Headers that can change what Django answers for the same path: the host (and
+# the proxy's view of host and scheme), so each keeps its own copy.
+_IDENTITY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-ssl")
+_BODY_HEADERS = (b"content-length", b"transfer-encoding")
+
+
+def _cookie_names() -> tuple[bytes, ...]:
+    names = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, settings.LANGUAGE_COOKIE_NAME)
+    return tuple(f"{name}=".encode() for name in names)
+
+
+def _changes_the_page(cookie_header: bytes) -> bool:
+    # A plain substring test: a false match only costs a trip through Django.
+    return any(name in cookie_header for name in _cookie_names())
+
+
+def _storable(start: dict[str, Any]) -> bool:
+    if start.get("status") != 200:
+        return False
+    for name, value in start.get("headers", []):
+        lowered = name.lower()
+        if lowered == b"set-cookie":
+            return False
+        if lowered == b"vary" and {v.strip().lower() for v in value.split(b",")} - {b"cookie"}:
+            return False
+    return True
+
+
+async def _replay(page: Page, send: Any) -> None:
+    headers, body = page.headers, page.body
+    if page.nonce is not None:
+        fresh = secrets.token_urlsafe(16).encode()
+        body = body.replace(page.nonce, fresh)
+        headers = [(name, value.replace(page.nonce, fresh)) for name, value in headers]
+        headers = [
+            (name, str(len(body)).encode() if name.lower() == b"content-length" else value)
+            for name, value in headers
+        ]
+    await send({"type": "http.response.start", "status": page.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,125 @@
+"""When a kept page is stale: versions of the content and of the run statistics.
+
+Every process counts two versions. A save or delete of a course or lesson
+bumps the content version at once, again when its transaction commits (a page
+rendered in between may have read the old rows), and tells the other
+processes through the channel layer when it is shared (Redis), so a reader
+who reloads after "this lesson was updated" gets the new page whichever
+process answers. Stored runs bump the runs version. ``MAX_AGE`` bounds what
+can still be missed: an edit made while the channel layer was unreachable, or
+by a process that shares none (``manage.py load_lessons`` beside a
+single-process site).
+"""
+
+import asyncio
+import itertools
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_AGE = 2.0
+# A page rendered before the latest stored run is re-rendered once it is this
+# old: a busy minute of demos costs one render a second, not one per run.
+RUNS_LAG = 1.0
+GROUP = "page-freshness"
+# channels_redis forgets a group's members after a day; join again well before.
+REJOIN_SECONDS = 3600.0
+RETRY_SECONDS = (1.0, 30.0)
+
+_content_versions = itertools.count(1)
+_runs_versions = itertools.count(1)
+_current = {"content": next(_content_versions), "runs": next(_runs_versions)}
+
+
+def content_changed() -> None:
+    _current["content"] = next(_content_versions)
+
+
+def runs_stored() -> None:
+    _current["runs"] = next(_runs_versions)
+
+
+def versions() -> tuple[int, int]:
+    return _current["content"], _current["runs"]
+
+
+def is_fresh(content: int, runs: int, age: float) -> bool:
+    """Whether a page rendered at these versions, ``age`` seconds ago, may still be shown."""
+    if age >= MAX_AGE or content != _current["content"]:
+        return False
+    return runs == _current["runs"] or age < RUNS_LAG
+
+
+def connect_signals() -> None:
+    """Hear every save and delete made through models in this process (the admin's too)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from lessons.models import Course, DemoRun, Lesson
+
+    for signal in (post_save, post_delete):
+        for model in (Course, Lesson):
+            signal.connect(_content_saved, sender=model, dispatch_uid="page_freshness.content")
+        signal.connect(_run_saved, sender=DemoRun, dispatch_uid="page_freshness.runs")
+
+
+def _content_saved(**kwargs: Any) -> None:
+    content_changed()
+    transaction.on_commit(_content_committed, robust=True)
+
+
+def _content_committed() -> None:
+    content_changed()
+    tell_other_processes()
+
+
+def _run_saved(**kwargs: Any) -> None:
+    runs_stored()
+
+
+def shared_layer() -> Any:
+    """The channel layer if other processes share it, else None."""
+    layer = get_channel_layer()
+    return None if layer is None or isinstance(layer, InMemoryChannelLayer) else layer
+
+
+def tell_other_processes() -> None:
+    layer = shared_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(GROUP, {"type": "content.changed"})
+    except Exception as error:  # the save stands; other processes catch up within MAX_AGE
+        logger.warning("could not tell other processes that pages changed: %s", error)
+
+
+async def hear_other_processes(layer: Any) -> None:
+    """Bump the content version whenever another process says it changed; runs forever."""
+    pause = RETRY_SECONDS[0]
+    while True:
+        try:
+            channel = await layer.new_channel()
+            await layer.group_add(GROUP, channel)
+            content_changed()  # whatever was said while we were not listening
+            pause = RETRY_SECONDS[0]
+            while True:
+                try:
+                    await asyncio.wait_for(layer.receive(channel), REJOIN_SECONDS)
+                except TimeoutError:
+                    await layer.group_add(GROUP, channel)
+                else:
+                    content_changed()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            logger.warning(
+                "cannot hear other processes' page changes (%s); pages expire after %.0f s "
+                "meanwhile; trying again in %.0f s",
+                error, MAX_AGE, pause,
+            )  # fmt: skip
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_SECONDS[1])

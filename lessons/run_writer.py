@@ -1,0 +1,266 @@
+"""Finished runs, written to the database in batches.
+
+When many readers' runs finish together, writing each on its own means one
+thread hop and one transaction per run, all competing with the event loop for
+the interpreter just as it sends those readers their last events. The writer
+instead writes what has piled up in one ``bulk_create``, once runs have
+stopped finishing for ``QUIET`` seconds (or the oldest has waited
+``MAX_WAIT``): after a burst, not in the middle of it. The reader has had the
+run's ``finished`` by then; only its storing waits.
+
+A queued run is plain values (its JSON held as text): while a thousand wait
+for their batch, they give the garbage collector nothing to walk.
+
+Every run is still stored, or loudly given up on:
+
+- what ``submit`` returns completes only once its run is written (or given
+  up), so a caller that awaits it knows the run is in the database;
+- a failed write is retried with a growing pause, run by run after the first
+  failure, so one bad run cannot sink the others; a run that fails every
+  attempt is logged as an error with everything needed to store it by hand;
+- under daphne, the server's shutdown waits until every queued run is
+  written; anything still queued when the interpreter exits is logged.
+"""
+
+import asyncio
+import atexit
+import json
+import logging
+import sys
+import weakref
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError
+
+from lessons import page_freshness
+from lessons.models import DemoRun
+
+logger = logging.getLogger(__name__)
+
+QUIET = 0.05
+MAX_WAIT = 1.0
+FIRST_BACKOFF = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """A finished run, as the values of its row."""
+
+    demo: str
+    mode: str
+    params: str  # JSON
+    status: str
+    elapsed: float
+    timeline: str  # JSON
+    reason: str
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        demo: str,
+        mode: str,
+        params: dict,
+        status: str,
+        elapsed: float,
+        timeline: list,
+        reason: str,
+    ) -> "RunRow":
+        return cls(demo, mode, json.dumps(params), status, elapsed, json.dumps(timeline), reason)
+
+    def model(self) -> DemoRun:
+        return DemoRun(
+            demo=self.demo,
+            mode=self.mode,
+            params=json.loads(self.params),
+            status=self.status,
+            elapsed=self.elapsed,
+            timeline=json.loads(self.timeline),
+            reason=self.reason,
+        )
+
+
+@dataclass(slots=True)
+class _Queued:
+    row: RunRow
+    attempts: int
+    done: asyncio.Future[DemoRun | None]
+    since: float
+    failures: int = 0
+
+
+@dataclass
+class RunWriter:
+    """The batching writer of one event loop; get it with ``writer()``."""
+
+    loop: asyncio.AbstractEventLoop
+    queue: list[_Queued] = field(default_factory=list)
+    _flushing: asyncio.Task[None] | None = None
+    _timer: asyncio.TimerHandle | None = None
+    _last_arrival: float = float("-inf")
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
+
+    def submit(self, row: RunRow, *, attempts: int) -> asyncio.Future[DemoRun | None]:
+        """Queue ``row`` for the next batch.
+
+        The future gives the stored run, or None once every attempt failed.
+        Shielded: a caller cancelled while waiting does not take its run out.
+        """
+        self._last_arrival = self.loop.time()
+        queued = _Queued(row, attempts, self.loop.create_future(), since=self._last_arrival)
+        self.queue.append(queued)
+        self._idle.clear()
+        self._schedule()
+        return asyncio.shield(queued.done)
+
+    async def drain(self) -> None:
+        """Write everything queued now, without waiting out the interval."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._start_flushing()
+        await self._idle.wait()
+
+    def _schedule(self) -> None:
+        if self._flushing is None and self._timer is None:
+            self._timer = self.loop.call_later(QUIET, self._when_quiet)
+        # else the running or planned flush picks the queue up
+
+    def _when_quiet(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        quiet_in = self._last_arrival + QUIET - now
+        overdue_in = self.queue[0].since + MAX_WAIT - now if self.queue else 0.0
+        if quiet_in > 0 and overdue_in > 0:
+            self._timer = self.loop.call_later(min(quiet_in, overdue_in), self._when_quiet)
+        else:
+            self._start_flushing()
+
+    def _start_flushing(self) -> None:
+        self._timer = None
+        self._flushing = self.loop.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        batch, self.queue = self.queue, []
+        try:
+            await self._write(batch)
+        except Exception:  # never leave a reader's store waiting forever
+            logger.exception("the run writer failed")
+            for queued in batch:
+                if not queued.done.done():
+                    _give_up(queued, "the run writer failed")
+        finally:
+            self._flushing = None
+            if self.queue:
+                self._schedule()
+            else:
+                self._idle.set()
+
+    async def _write(self, batch: list[_Queued]) -> None:
+        retried = [q for q in batch if q.failures]
+        fresh = [q for q in batch if not q.failures]
+        failed: list[tuple[_Queued, DatabaseError]] = []
+        if fresh:
+            runs = [q.row.model() for q in fresh]
+            try:
+                await DemoRun.objects.abulk_create(runs)
+            except DatabaseError as exc:
+                failed += [(q, exc) for q in fresh]
+            else:
+                _stored(fresh, runs)
+        # Runs that failed before are written one per transaction.
+        for queued in retried:
+            run = queued.row.model()
+            try:
+                await DemoRun.objects.abulk_create([run])
+            except DatabaseError as exc:
+                failed.append((queued, exc))
+            else:
+                _stored([queued], [run])
+        if failed:
+            await self._retry_later(failed)
+
+    async def _retry_later(self, failed: list[tuple[_Queued, DatabaseError]]) -> None:
+        again = []
+        for queued, exc in failed:
+            queued.failures += 1
+            if queued.failures >= queued.attempts:
+                _give_up(queued, str(exc))
+            else:
+                again.append(queued)
+        if not again:
+            return
+        attempt = max(q.failures for q in again)
+        logger.warning(
+            "storing %d demo run(s) failed (attempt %d): %s; retrying",
+            len(again),
+            attempt,
+            failed[0][1],
+        )
+        await asyncio.sleep(FIRST_BACKOFF * 2 ** (attempt - 1))
+        self.queue[:0] = again
+
+
+def _stored(batch: list[_Queued], runs: list[DemoRun]) -> None:
+    for queued, run in zip(batch, runs, strict=True):
+        if not queued.done.done():
+            queued.done.set_result(run)
+    page_freshness.runs_stored()
+
+
+def _give_up(queued: _Queued, why: str, *, answer: bool = True) -> None:
+    run = queued.row.model()  # the run as it would have been stored
+    logger.error(
+        "could not store demo run after %d attempts (%s): demo=%s mode=%s "
+        "params=%s status=%s elapsed=%s timeline=%s reason=%s",
+        queued.failures or queued.attempts,
+        why,
+        run.demo,
+        run.mode,
+        run.params,
+        run.status,
+        run.elapsed,
+        run.timeline,
+        run.reason,
+    )
+    if answer and not queued.done.done():
+        queued.done.set_result(None)
+
+
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunWriter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def writer() -> RunWriter:
+    """The writer of the running loop (one in production; each test has its own)."""
+    loop = asyncio.get_running_loop()
+    found = _writers.get(loop)
+    if found is None:
+        found = _writers[loop] = RunWriter(loop=loop)
+        _drain_before_daphne_stops(found)
+    return found
+
+
+def _drain_before_daphne_stops(run_writer: RunWriter) -> None:
+    # daphne has no lifespan events; its Twisted reactor waits for the Deferreds
+    # of "before shutdown" triggers before it stops the loop.
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is None or not getattr(reactor, "running", False):
+        return
+    from twisted.internet.defer import Deferred
+
+    reactor.addSystemEventTrigger(
+        "before", "shutdown", lambda: Deferred.fromFuture(asyncio.ensure_future(run_writer.drain()))
+    )
+
+
+@atexit.register
+def _report_unwritten() -> None:
+    for run_writer in list(_writers.values()):
+        for queued in run_writer.queue:
+            # The loop is gone: nobody is waiting, only the log can keep the run.
+            _give_up(queued, "the process exited before it was written", answer=False)

@@ -1,0 +1,1 @@
+"""The reader's experience in a real browser, against a real daphne."""

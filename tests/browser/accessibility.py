@@ -1,0 +1,31 @@
+"""axe, run inside a page: the serious and critical problems it finds.
+
+axe runs through Playwright's evaluate, which the page's Content-Security-Policy
+does not govern, so pages are checked exactly as served.
+"""
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+SERIOUS = {"serious", "critical"}
+
+
+def serious_violations(page: Page) -> list[str]:
+    """One line per serious or critical rule broken, naming where."""
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] not in SERIOUS:
+            continue
+        where = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {where}")
+    return found
+
+
+def in_both_themes(page: Page) -> list[str]:
+    """Serious violations in light, then in dark (the system setting the page follows)."""
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found += [f"[{scheme}] {violation}" for violation in serious_violations(page)]
+    return found

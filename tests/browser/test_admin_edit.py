@@ -1,0 +1,97 @@
+"""Staff edit a lesson in the admin, and readers see the change.
+
+The edited lesson is one no other browser test reads, so its new text cannot
+surprise them.
+"""
+
+import json
+from collections.abc import Callable
+
+from playwright.sync_api import Page, WebSocket, expect
+
+from .accessibility import in_both_themes
+
+LESSON_TITLE = "The event loop"
+LESSON_PATH = "/courses/asyncio/the-event-loop/"
+NEW_SENTENCE = "An editor added this sentence in the admin a moment ago."
+
+
+def open_lesson_in_admin(page: Page) -> None:
+    page.goto("/admin/")
+    page.get_by_role("link", name="Lessons", exact=True).click()
+    page.get_by_role("link", name=LESSON_TITLE, exact=True).click()
+    expect(page.get_by_role("heading", name="Change lesson")).to_be_visible()
+
+
+def open_as_watching_reader(new_page: Callable[..., Page]) -> Page:
+    """A reader on the lesson, once the server has confirmed the page watches it.
+
+    The frames are only observed, never changed. A save made before the
+    server's "watching" would go unheard, which is not what this test is about.
+    """
+    reader = new_page()
+    sockets: list[WebSocket] = []
+    frames: list[dict] = []
+
+    def observe(socket: WebSocket) -> None:
+        sockets.append(socket)
+        socket.on("framereceived", lambda payload: frames.append(json.loads(payload)))
+
+    reader.on("websocket", observe)
+    reader.goto(LESSON_PATH)
+    while not any(frame.get("type") == "watching" for frame in frames):
+        if sockets:
+            sockets[-1].wait_for_event("framereceived")
+        else:
+            reader.wait_for_event("websocket")
+    return reader
+
+
+def test_staff_edit_a_lesson_and_readers_see_the_new_text(
+    staff_page: Page, new_page: Callable[..., Page]
+) -> None:
+    reader = open_as_watching_reader(new_page)
+    expect(reader.locator(".lesson-body")).not_to_contain_text(NEW_SENTENCE)
+
+    open_lesson_in_admin(staff_page)
+    body = staff_page.get_by_label("Body")
+    body.fill(f"{body.input_value().rstrip()}\n\n{NEW_SENTENCE}\n")
+    staff_page.get_by_role("button", name="Save", exact=True).click()
+    expect(staff_page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    # The reader is told, and the text changes only when they choose.
+    notice = reader.get_by_role("status").filter(has_text="This lesson was just updated.")
+    expect(notice).to_be_visible()
+    expect(reader.locator(".lesson-body")).not_to_contain_text(NEW_SENTENCE)
+    assert in_both_themes(reader) == []
+    notice.get_by_role("button", name="Reload").click()
+    expect(reader.locator(".lesson-body p").last).to_have_text(NEW_SENTENCE)
+
+    # A new reader gets the new text at once.
+    newcomer = new_page()
+    newcomer.goto(LESSON_PATH)
+    expect(newcomer.locator(".lesson-body p").last).to_have_text(NEW_SENTENCE)
+
+
+def test_a_lesson_with_an_unknown_demo_is_refused_with_the_forms_message(
+    staff_page: Page, new_page: Callable[..., Page]
+) -> None:
+    open_lesson_in_admin(staff_page)
+    body = staff_page.get_by_label("Body")
+    before = body.input_value()
+    body.fill(f"{before.rstrip()}\n\n```demo\nname: no-such-demo\n```\n")
+    staff_page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(staff_page.locator(".errornote")).to_be_visible()
+    expect(staff_page.locator(".errorlist")).to_contain_text(
+        "unknown demo 'no-such-demo' (known demos: blocking, sleep, weather)"
+    )
+    # The editor's text is still in the form, to fix rather than retype.
+    expect(staff_page.get_by_label("Body")).to_have_value(
+        f"{before.rstrip()}\n\n```demo\nname: no-such-demo\n```\n"
+    )
+    reader = new_page()
+    reader.goto(LESSON_PATH)
+    expect(reader.locator("h1")).to_have_text(LESSON_TITLE)
+    expect(reader.locator(".demo[data-demo='no-such-demo']")).to_have_count(0)
+    expect(reader.locator(".lesson-body")).not_to_contain_text("no-such-demo")

@@ -1,0 +1,260 @@
+"""Anonymous readers' pages are kept rendered, and never stale, never someone else's.
+
+Requests go through the ASGI application (a fresh ``PageCache`` in front of
+Django for each test), as daphne would send them. A page is shown to come
+from memory by changing the database behind Django's back (a queryset
+``update`` sends no signal): a cached page still shows the old text.
+"""
+
+import asyncio
+import re
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import HttpCommunicator
+from django.core.asgi import get_asgi_application
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.test import Client
+from django.urls import path
+from django.utils.csp import CSP
+
+from lessons import page_freshness, services
+from lessons.demos.runner import RunResult
+from lessons.models import Course, Lesson
+from lessons.page_cache import PageCache, reader_page
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+INTRO = "/courses/basics/intro/"
+DRAFT = "/courses/basics/work-in-progress/"
+
+
+@pytest.fixture
+def site():
+    return PageCache(get_asgi_application(), listen=False)
+
+
+async def get(app, url: str, cookie: str = "") -> tuple[int, str, dict[bytes, bytes]]:
+    headers = [(b"host", b"127.0.0.1")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    response = await HttpCommunicator(app, "GET", url, headers=headers).get_response(timeout=30)
+    return response["status"], response["body"].decode(), dict(response["headers"])
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+@sync_to_async
+def retitle_without_signals(lesson: Lesson, title: str) -> None:
+    Lesson.objects.filter(pk=lesson.pk).update(title=title)
+
+
+async def test_an_anonymous_reader_gets_the_kept_page(site, lessons):
+    status, first, _ = await get(site, INTRO)
+    await retitle_without_signals(lessons.intro, "Changed behind the cache")
+
+    status, again, _ = await get(site, INTRO)
+
+    assert status == 200
+    assert again == first
+    assert "Changed behind the cache" not in again
+
+
+async def test_saving_a_lesson_refreshes_its_page_at_once(site, lessons):
+    await get(site, INTRO)
+    lessons.intro.title = "A better introduction"
+    await sync_to_async(lessons.intro.save)()
+
+    _, page, _ = await get(site, INTRO)
+
+    assert "A better introduction" in page
+
+
+async def test_renaming_the_course_refreshes_every_page_showing_it(site, course, lessons):
+    await get(site, INTRO)
+    await get(site, "/")
+    course.title = "Loops for everyone"
+    await sync_to_async(course.save)()
+
+    for url in (INTRO, "/"):
+        _, page, _ = await get(site, url)
+        assert "Loops for everyone" in page
+
+
+async def test_deleting_a_lesson_takes_it_off_at_once(site, lessons):
+    await get(site, "/courses/basics/outro/")
+    await sync_to_async(lessons.outro.delete)()
+
+    status, _, _ = await get(site, "/courses/basics/outro/")
+
+    assert status == 404
+
+
+async def test_a_page_is_not_kept_longer_than_its_max_age(site, lessons, monkeypatch):
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    await get(site, INTRO)
+    await retitle_without_signals(lessons.intro, "Changed in another process")
+
+    _, page, _ = await get(site, INTRO)
+
+    assert "Changed in another process" in page
+
+
+async def test_staff_never_get_the_anonymous_copy(site, lessons, editor):
+    _, anonymous, _ = await get(site, INTRO)
+    assert ">Admin<" not in anonymous
+    cookie = await sync_to_async(session_cookie)(editor)
+
+    _, staff, _ = await get(site, INTRO, cookie=cookie)
+
+    assert ">Admin<" in staff
+
+
+async def test_a_page_rendered_for_staff_is_never_kept_for_readers(site, lessons, editor):
+    cookie = await sync_to_async(session_cookie)(editor)
+    _, staff, _ = await get(site, INTRO, cookie=cookie)
+    assert ">Admin<" in staff
+
+    _, anonymous, _ = await get(site, INTRO)
+
+    assert ">Admin<" not in anonymous
+
+
+async def test_a_logged_in_reader_is_served_by_django(site, lessons, reader):
+    await get(site, INTRO)
+    await retitle_without_signals(lessons.intro, "Fresh for logged-in readers")
+    cookie = await sync_to_async(session_cookie)(reader)
+
+    _, page, _ = await get(site, INTRO, cookie=cookie)
+
+    assert "Fresh for logged-in readers" in page
+
+
+async def test_drafts_are_never_cached_for_readers(site, lessons, editor):
+    cookie = await sync_to_async(session_cookie)(editor)
+    status, staff, _ = await get(site, DRAFT, cookie=cookie)
+    assert status == 200
+    assert "draft-banner" in staff
+
+    for _ in range(2):
+        status, _, _ = await get(site, DRAFT)
+        assert status == 404
+
+
+async def test_publishing_a_draft_shows_it_to_readers_at_once(site, lessons):
+    assert (await get(site, DRAFT))[0] == 404
+    lessons.draft.status = Lesson.Status.PUBLISHED
+    await sync_to_async(lessons.draft.save)()
+
+    status, page, _ = await get(site, DRAFT)
+
+    assert status == 200
+    assert "draft-banner" not in page
+
+
+async def test_requests_with_a_query_string_go_to_django(site, lessons):
+    await get(site, INTRO)
+    await retitle_without_signals(lessons.intro, "Seen with a query string")
+
+    _, page, _ = await get(site, INTRO + "?from=search")
+
+    assert "Seen with a query string" in page
+
+
+async def test_a_stored_run_refreshes_the_run_statistics(site, course, monkeypatch):
+    monkeypatch.setattr(page_freshness, "RUNS_LAG", 0.0)
+    lesson = await Lesson.objects.acreate(
+        course=course,
+        slug="with-demo",
+        title="With a demo",
+        position=9,
+        status=Lesson.Status.PUBLISHED,
+        body="```demo\nname: sleep\ntasks: 2\n```\n",
+    )
+    url = f"/courses/basics/{lesson.slug}/"
+    _, before, _ = await get(site, url)
+    result = RunResult(status="ok", elapsed=0.5, summary="Program executed in 0.50 seconds.")
+
+    await services.demo_run_record(demo="sleep", mode="async", params={}, result=result)
+    _, after, _ = await get(site, url)
+
+    assert before != after
+    assert "0.50 s" in after
+
+
+async def test_course_pages_refresh_when_a_course_is_added(site, course):
+    await get(site, "/")
+    await Course.objects.acreate(title="Threads, honestly", slug="threads", position=2)
+
+    _, page, _ = await get(site, "/")
+
+    assert "Threads, honestly" in page
+
+
+# ---------------------------------------------------------------------------
+# The rules for any view marked as a reader page, with views made for the test.
+
+renders = {"count": 0}
+
+
+@reader_page
+async def counted(request):
+    renders["count"] += 1
+    await asyncio.sleep(0.05)  # long enough for the other readers to arrive meanwhile
+    return HttpResponse(f"render {renders['count']}")
+
+
+@reader_page
+async def with_nonce(request):
+    return HttpResponse(f'<script nonce="{get_nonce(request)}">1</script>')
+
+
+@reader_page
+async def sets_a_cookie(request):
+    response = HttpResponse(f"render {id(request)}")
+    response.set_cookie("seen", "yes")
+    return response
+
+
+urlpatterns = [
+    path("counted/", counted),
+    path("nonce/", with_nonce),
+    path("cookie/", sets_a_cookie),
+]
+
+
+@pytest.mark.urls(__name__)
+async def test_readers_arriving_together_share_one_render(site):
+    renders["count"] = 0
+
+    pages = await asyncio.gather(*(get(site, "/counted/") for _ in range(5)))
+
+    assert renders["count"] == 1
+    assert {body for _, body, _ in pages} == {"render 1"}
+
+
+@pytest.mark.urls(__name__)
+async def test_a_response_that_sets_a_cookie_is_not_kept(site):
+    _, first, _ = await get(site, "/cookie/")
+    _, second, _ = await get(site, "/cookie/")
+
+    assert first != second
+
+
+@pytest.mark.urls(__name__)
+async def test_each_replayed_page_gets_a_fresh_csp_nonce(site, settings):
+    settings.SECURE_CSP = {"script-src": [CSP.SELF, CSP.NONCE]}
+    nonces = []
+    for _ in range(3):
+        _, body, headers = await get(site, "/nonce/")
+        in_body = re.search(r'nonce="([^"]+)"', body).group(1)
+        in_header = re.search(r"'nonce-([^']+)'", headers[b"Content-Security-Policy"].decode())
+        assert in_header.group(1) == in_body
+        nonces.append(in_body)
+
+    assert len(set(nonces)) == 3
