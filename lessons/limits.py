@@ -16,6 +16,20 @@ class Unavailable(Exception):
     """The shared state behind a limit (Redis) cannot be reached right now."""
 
 
+def worth_telling(position: int) -> bool:
+    """Whether a waiter hears that it moved to ``position``.
+
+    Every step among the last ten, then every tenth, then every hundredth: a
+    reader far back still sees the queue move, and a long queue costs about
+    n log n messages instead of n squared (every release moves everyone up).
+    """
+    if position <= 10:
+        return True
+    if position <= 100:
+        return position % 10 == 0
+    return position % 100 == 0
+
+
 @dataclass
 class _Waiter:
     future: asyncio.Future[None]
@@ -26,7 +40,8 @@ class _Waiter:
 class CapacityGate:
     """At most ``capacity`` holders at once; the others wait first come, first served.
 
-    Waiters hear their position (1 is next) when they join and whenever it changes.
+    Waiters hear their position (1 is next) when they join, then as it changes
+    (see ``worth_telling``).
     """
 
     capacity: int
@@ -66,7 +81,8 @@ class CapacityGate:
 
     def _tell_positions(self) -> None:
         for position, waiter in enumerate(self._waiters, start=1):
-            waiter.on_position(position)
+            if worth_telling(position):
+                waiter.on_position(position)
 
 
 @dataclass

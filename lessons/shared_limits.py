@@ -35,7 +35,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from lessons.limits import Unavailable
+from lessons.limits import Unavailable, worth_telling
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +246,9 @@ class RedisCapacityGate:
         try:
             while answer := await _run(GATE_ACQUIRE, keys, [self.capacity, self._ttl_ms, ticket]):
                 if answer != position:
+                    if not position or worth_telling(answer):
+                        on_position(answer)
                     position = answer
-                    on_position(position)
                 await asyncio.sleep(min(MAX_POLL_SECONDS, POLL_SECONDS * position))
         except asyncio.CancelledError:
             # The lease may have been granted just as we gave up: drop whatever it is.

@@ -57,3 +57,17 @@ def test_the_rate_limiter_forgets_idle_clients():
         limiter.allow(str(client), now=0)
     limiter.allow("late", now=100)
     assert list(limiter._starts) == ["late"]
+
+
+async def test_a_long_queue_tells_far_waiters_only_round_positions():
+    gate = CapacityGate(capacity=1)
+    await gate.acquire(lambda p: None)
+    heard: list[int] = []
+    waiters = [asyncio.create_task(gate.acquire(lambda p: None)) for _ in range(149)]
+    last = asyncio.create_task(gate.acquire(heard.append))
+    await asyncio.sleep(0)
+    for _ in range(150):
+        gate.release()
+        await asyncio.sleep(0)
+    await asyncio.gather(*waiters, last)
+    assert heard == [150, 100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
