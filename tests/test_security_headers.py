@@ -1,6 +1,7 @@
 """Security headers and the Content Security Policy, and a production configuration
 that ``manage.py check --deploy`` finds nothing to warn about."""
 
+import asyncio
 import json
 import os
 import secrets
@@ -98,8 +99,18 @@ async def test_pages_served_from_the_page_cache_keep_their_headers(lessons, monk
         assert response["status"] == 200
         return {name.decode().lower(): value.decode() for name, value in response["headers"]}
 
-    rendered, replayed = await fetch(), await fetch()
-    assert django_answered == ["/courses/basics/intro/"]  # the second came from the cache
+    rendered = await fetch()
+    # With a shared channel layer the fixtures' own "content changed" notices
+    # come back through Redis and may make the first copy stale: fetch until a
+    # copy is replayed from the cache (Django not asked again).
+    for _ in range(40):
+        asked_before = len(django_answered)
+        replayed = await fetch()
+        if len(django_answered) == asked_before:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("no page was ever served from the page cache")
     for headers in (rendered, replayed):
         assert policy(headers["content-security-policy"]) == EXPECTED_POLICY
         assert headers["x-frame-options"] == "DENY"
