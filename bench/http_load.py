@@ -188,3 +188,54 @@ async def hammer(
         for connection in opened:
             connection.close()
     return result
+
+
+async def paced(
+    host: str,
+    port: int,
+    path: str,
+    *,
+    rate: float,
+    duration: float,
+    connections: int = 4,
+    expect: int = 200,
+    request_timeout: float = 30,
+) -> LoadResult:
+    """GETs of ``path`` at a steady ``rate`` per second, like readers arriving, not a flood.
+
+    Request i is due at ``i / rate`` seconds and goes out on connection
+    ``i % connections``; its latency counts from when it was due, so a
+    request held up behind a slow one is charged for the wait too.
+    """
+    raw = build_request(host, port, path)
+    opened = await asyncio.gather(*(_open(host, port) for _ in range(connections)))
+    locks = [asyncio.Lock() for _ in opened]
+    result = LoadResult(path=path, connections=connections, duration=duration)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def one(index: int, due: float) -> None:
+        slot = index % connections
+        async with locks[slot]:
+            try:
+                status, _ = await asyncio.wait_for(opened[slot].request(raw), request_timeout)
+            except (HttpError, TimeoutError, OSError):
+                result.errors += 1
+                return
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if status != expect:
+            result.errors += 1
+        else:
+            result.latencies.append(loop.time() - due)
+
+    pending = []
+    try:
+        for index in range(int(rate * duration)):
+            due = started + index / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            pending.append(asyncio.ensure_future(one(index, due)))
+        await asyncio.gather(*pending)
+    finally:
+        for connection in opened:
+            connection.close()
+    return result

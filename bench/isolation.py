@@ -1,18 +1,18 @@
 """Scenario 3, isolation: 50 sync runs hold 50 threads; does anyone else notice?
 
-Idle and loaded windows alternate. In each, two readers reload the lesson page
-back to back, and a heartbeat on the server's event loop records how late a
-10 ms sleep wakes. In a loaded window, 50 readers each start the sync sleep
-demo (3 tasks of 1 s, so 50 pool threads sleeping at once) and one more
-reader starts the async sleep demo (3 tasks of 1 s), whose time must stay
-within 20 ms of 1 s.
+Idle and loaded windows alternate. In each, readers load the lesson page at a
+steady 200 pages a second (over four connections), and a heartbeat on the
+server's event loop records how late a 10 ms sleep wakes. In a loaded window,
+50 readers each start the sync sleep demo (3 tasks of 1 s, so 50 pool threads
+sleeping at once) and one more reader starts the async sleep demo (3 tasks of
+1 s), whose time must stay within 20 ms of 1 s.
 """
 
 import asyncio
 import json
 import sys
 
-from bench.http_load import fetch, hammer
+from bench.http_load import fetch, paced
 from bench.report import Result, Target, say
 from bench.server import HOST, LESSON_PATH, ROOT, Site, Workspace
 from bench.stats import median, percentile
@@ -20,7 +20,11 @@ from bench.ws_load import close_readers, open_readers, run_demo
 
 SYNC_RUNS, TASKS, SECONDS = 50, 3, 1.0
 ASYNC_IDEAL = SECONDS
-PAGE_CONNECTIONS = 2
+# Steady readers rather than a flood: pages/s is the pages scenario's business,
+# and at thousands of requests a second daphne's once-a-second sweep of finished
+# requests alone holds the loop for tens of milliseconds.
+PAGE_RATE = 200
+PAGE_CONNECTIONS = 4
 PAGE_SECONDS = 2.4  # inside the 3 s the sync runs last
 FIDELITY_SLACK, LAG_LIMIT, PAGE_RATIO = 0.020, 0.020, 2.0
 
@@ -69,8 +73,13 @@ async def _window(site: Site, loaded: bool) -> dict:
         await asyncio.sleep(0.1)
         start.set()
         await asyncio.sleep(0.2)  # every thread is sleeping by now
-    page = await hammer(
-        HOST, site.port, LESSON_PATH, connections=PAGE_CONNECTIONS, duration=PAGE_SECONDS
+    page = await paced(
+        HOST,
+        site.port,
+        LESSON_PATH,
+        rate=PAGE_RATE,
+        duration=PAGE_SECONDS,
+        connections=PAGE_CONNECTIONS,
     )
     if loaded:
         runs = await asyncio.gather(*going)
@@ -103,7 +112,7 @@ async def _window(site: Site, loaded: bool) -> dict:
 
 
 async def _measure(site: Site, result: Result, rounds: int) -> None:
-    await hammer(HOST, site.port, LESSON_PATH, connections=PAGE_CONNECTIONS, duration=1.0)
+    await paced(HOST, site.port, LESSON_PATH, rate=PAGE_RATE, duration=1.0)
     idle, loaded = [], []
     for index in range(rounds):
         order = [False, True] if index % 2 == 0 else [True, False]
@@ -119,7 +128,12 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
         "rounds_each": rounds,
         "sync_runs": SYNC_RUNS,
         "demo": {"tasks": TASKS, "seconds": SECONDS},
-        "page": {"path": LESSON_PATH, "connections": PAGE_CONNECTIONS, "seconds": PAGE_SECONDS},
+        "page": {
+            "path": LESSON_PATH,
+            "rate": PAGE_RATE,
+            "connections": PAGE_CONNECTIONS,
+            "seconds": PAGE_SECONDS,
+        },
         "idle": idle,
         "loaded": loaded,
     }

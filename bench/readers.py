@@ -23,7 +23,7 @@ PATHS = {"product": "/ws/demos/", "bare": "/ws/bench/"}
 def run(space: Workspace, quick: bool) -> Result:
     result = Result("readers", "1,000 readers run the async sleep demo at once", quick)
     with space.site("readers") as site:
-        asyncio.run(_measure(site, result, clients=1000, rounds=1 if quick else 3))
+        asyncio.run(_measure(site, result, clients=1000, rounds=1 if quick else 5))
     return result
 
 
