@@ -58,18 +58,6 @@ class DemoConsumer(AsyncWebsocketConsumer):
         shutdown.track(self)
         await self.accept()
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels first closes the sync thread's stale database connections, a
-        # hop to that thread and back, before every message. A run or cancel
-        # frame touches no database here (the run writer looks after its own
-        # connection), and a thousand of them at once would queue a thousand
-        # hops; only a frame that may be a watch, which reads lessons, needs it.
-        text = message.get("text")
-        if message["type"] == "websocket.receive" and text is not None and "watch" not in text:
-            await self.websocket_receive(message)
-            return
-        await super().dispatch(message)
-
     async def disconnect(self, code: int) -> None:
         shutdown.untrack(self)
         await self._stop_runs("the reader left")

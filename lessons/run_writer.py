@@ -30,7 +30,6 @@ import sys
 import weakref
 from dataclasses import dataclass, field
 
-from channels.db import aclose_old_connections
 from django.db import DatabaseError
 
 from lessons import page_freshness
@@ -161,9 +160,6 @@ class RunWriter:
                 self._idle.set()
 
     async def _write(self, batch: list[_Queued]) -> None:
-        # What Channels does before each message, once per batch: the writes go
-        # through the sync thread's connection, which must not be stale or broken.
-        await aclose_old_connections()
         retried = [q for q in batch if q.failures]
         fresh = [q for q in batch if not q.failures]
         failed: list[tuple[_Queued, DatabaseError]] = []
