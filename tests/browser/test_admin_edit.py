@@ -19,6 +19,9 @@ NEW_SENTENCE = "An editor added this sentence in the admin a moment ago."
 def open_lesson_in_admin(page: Page) -> None:
     page.goto("/admin/")
     page.get_by_role("link", name="Lessons", exact=True).click()
+    # Wait for the list: once the lesson was edited, the index's "Recent actions"
+    # links to it too, and a click there would race the navigation to the list.
+    page.wait_for_url("**/admin/lessons/lesson/")
     page.get_by_role("link", name=LESSON_TITLE, exact=True).click()
     expect(page.get_by_role("heading", name="Change lesson")).to_be_visible()
 
