@@ -108,6 +108,8 @@ async def _window(site: Site, loaded: bool) -> dict:
             async_server=async_run.server,
             async_client=round(async_run.client, 4) if async_run.client else None,
         )
+    # Kept for pooling across windows, then left out of the results file.
+    window["_page_latencies"], window["_lags"] = page.latencies, lags
     return window
 
 
@@ -124,6 +126,17 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
     def med(windows: list[dict], key: str) -> float:
         return median([w[key] for w in windows if w.get(key) is not None])
 
+    # Every page request and every beat of a kind of window, pooled: a p99 of
+    # about 1,400 requests rather than of each window's 480.
+    def pooled_p99_ms(windows: list[dict], key: str) -> float:
+        return round(percentile([x for w in windows for x in w.pop(key)], 99) * 1000, 3)
+
+    pages_p99 = {
+        "idle": pooled_p99_ms(idle, "_page_latencies"),
+        "loaded": pooled_p99_ms(loaded, "_page_latencies"),
+    }
+    lags_p99 = {"idle": pooled_p99_ms(idle, "_lags"), "loaded": pooled_p99_ms(loaded, "_lags")}
+
     result.measurements = {
         "rounds_each": rounds,
         "sync_runs": SYNC_RUNS,
@@ -134,6 +147,8 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
             "connections": PAGE_CONNECTIONS,
             "seconds": PAGE_SECONDS,
         },
+        "pooled_page_p99_ms": pages_p99,
+        "pooled_lag_p99_ms": lags_p99,
         "idle": idle,
         "loaded": loaded,
     }
@@ -143,10 +158,10 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
     result.targets = [
         Target(
             "lesson page p99 while 50 sync runs go",
-            med(loaded, "page_p99_ms"),
-            PAGE_RATIO * med(idle, "page_p99_ms"),
+            pages_p99["loaded"],
+            PAGE_RATIO * pages_p99["idle"],
             "ms",
-            med(idle, "page_p99_ms"),
+            pages_p99["idle"],
             "idle",
         ),
         Target(
@@ -159,7 +174,7 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
         ),
         Target(
             "event-loop heartbeat lag p99 under load",
-            med(loaded, "lag_p99_ms"),
+            lags_p99["loaded"],
             LAG_LIMIT * 1000,
             "ms",
             med(loaded, "machine_lag_p99_ms"),

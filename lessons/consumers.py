@@ -76,8 +76,8 @@ class DemoConsumer(AsyncWebsocketConsumer):
         # Sync runs stop before their next step: wait for them, and for their
         # storing (which a run ending meanwhile adds), so nothing of this
         # connection is left running once it is gone.
-        while self.run_tasks:
-            await asyncio.gather(*self.run_tasks, return_exceptions=True)
+        while pending := [task for task in self.run_tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _leave_lesson_groups(self) -> None:
         for lesson in self.watching:

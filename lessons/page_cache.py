@@ -109,6 +109,11 @@ class PageCache:
             return
         rendering = self.rendering.get(key)
         if rendering is not None:
+            if page is not None and page_freshness.unedited(page.content):
+                # Only old (or older than the latest stored run), not edited, and
+                # a fresh copy is on its way: this one is older by one render.
+                await _replay(page, send)
+                return
             # Someone is rendering this page now: share their page rather than
             # render it twenty times at once.
             page = await asyncio.shield(rendering)

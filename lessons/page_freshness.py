@@ -8,7 +8,8 @@ who reloads after "this lesson was updated" gets the new page whichever
 process answers. Stored runs bump the runs version. ``MAX_AGE`` bounds what
 can still be missed: an edit made while the channel layer was unreachable, or
 by a process that shares none (``manage.py load_lessons`` beside a
-single-process site).
+single-process site). While an expired but unedited page is being rendered
+again, the readers who arrive meanwhile get the copy it replaces.
 """
 
 import asyncio
@@ -53,6 +54,11 @@ def is_fresh(content: int, runs: int, age: float) -> bool:
     if age >= MAX_AGE or content != _current["content"]:
         return False
     return runs == _current["runs"] or age < RUNS_LAG
+
+
+def unedited(content: int) -> bool:
+    """Whether no course or lesson changed since a page was rendered at ``content``."""
+    return content == _current["content"]
 
 
 def connect_signals() -> None:

@@ -93,7 +93,9 @@ class _Queued:
 class RunWriter:
     """The batching writer of one event loop; get it with ``writer()``."""
 
-    loop: asyncio.AbstractEventLoop
+    # Weak: the writer is the value of a weak-keyed map of loops, and must not
+    # keep its own key alive.
+    loop_ref: "weakref.ref[asyncio.AbstractEventLoop]"
     queue: list[_Queued] = field(default_factory=list)
     _flushing: asyncio.Task[None] | None = None
     _timer: asyncio.TimerHandle | None = None
@@ -102,6 +104,13 @@ class RunWriter:
 
     def __post_init__(self) -> None:
         self._idle.set()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self.loop_ref()
+        if loop is None:
+            raise RuntimeError("the run writer's event loop is gone")
+        return loop
 
     def submit(self, row: RunRow, *, attempts: int) -> asyncio.Future[DemoRun | None]:
         """Queue ``row`` for the next batch.
@@ -240,7 +249,7 @@ def writer() -> RunWriter:
     loop = asyncio.get_running_loop()
     found = _writers.get(loop)
     if found is None:
-        found = _writers[loop] = RunWriter(loop=loop)
+        found = _writers[loop] = RunWriter(loop_ref=weakref.ref(loop))
         _drain_before_daphne_stops(found)
     return found
 

@@ -39,7 +39,9 @@ async def get(app, url: str, cookie: str = "") -> tuple[int, str, dict[bytes, by
     headers = [(b"host", b"127.0.0.1")]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
-    response = await HttpCommunicator(app, "GET", url, headers=headers).get_response(timeout=30)
+    request = HttpCommunicator(app, "GET", url, headers=headers)
+    response = await request.get_response(timeout=30)
+    await request.wait(timeout=30)  # the page is kept after the answer is sent
     return response["status"], response["body"].decode(), dict(response["headers"])
 
 
@@ -258,3 +260,27 @@ async def test_each_replayed_page_gets_a_fresh_csp_nonce(site, settings):
         nonces.append(in_body)
 
     assert len(set(nonces)) == 3
+
+
+@pytest.mark.urls(__name__)
+async def test_readers_arriving_during_a_refresh_get_the_copy_it_replaces(site, monkeypatch):
+    renders["count"] = 0
+    await get(site, "/counted/")
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)  # the kept copy has expired
+
+    pages = await asyncio.gather(*(get(site, "/counted/") for _ in range(5)))
+
+    assert renders["count"] == 2
+    assert sorted(body for _, body, _ in pages) == ["render 1"] * 4 + ["render 2"]
+
+
+@pytest.mark.urls(__name__)
+async def test_after_an_edit_nobody_gets_the_old_copy(site):
+    renders["count"] = 0
+    await get(site, "/counted/")
+    page_freshness.content_changed()
+
+    pages = await asyncio.gather(*(get(site, "/counted/") for _ in range(5)))
+
+    assert renders["count"] == 2
+    assert {body for _, body, _ in pages} == {"render 2"}
