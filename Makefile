@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared ci services chromium lint format install migrate superuser clean bench-overload bench
+.PHONY: run cluster test test-shared ci services chromium lint format install migrate superuser clean bench-overload bench screenshots
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -76,6 +76,10 @@ bench: install
 # Each socket is an open file on both ends: raise the limit first.
 bench-overload: install
 	ulimit -n 8192 2>/dev/null || true; $(BIN)/python bench/overload.py
+
+# Refresh the pictures in docs/screenshots/ (the browser tests only check them).
+screenshots: install chromium
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser

@@ -1,9 +1,11 @@
 """Results: one JSON file per scenario and a table of every target.
 
 Each target records what was measured, the baseline measured beside it in the
-same run, the limit the issue sets and whether it was met. The machine's load
-average before and after is kept too: a number taken on a busy machine says
-so in its own file.
+same run, the limit the issue sets and whether it was met. Each file also
+says how much of the machine other processes used while the scenario ran
+(everything but this process and its descendants, the server among them): a
+number taken on a busy machine says so in its own file. The load average is
+kept too, though it counts the benchmark's own work.
 """
 
 import json
@@ -17,6 +19,57 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# Other processes using more than this share of all the cores make a run "busy".
+BUSY_SHARE = 0.10
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used since boot, from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    # user, nice, system, idle, iowait, irq, softirq, steal: all but the idle two.
+    ticks = [int(x) for x in fields[:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / _TICKS
+
+
+def _tree_seconds() -> dict[int, float]:
+    """CPU time of this process and each live descendant, reaped children included."""
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = text.rsplit(")", 1)[1].split()
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        # utime, stime, cutime, cstime
+        spent[pid] = sum(int(x) for x in fields[11:15]) / _TICKS
+    ours = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in ours} - ours
+        grew = bool(found)
+        ours |= found
+    return {pid: spent[pid] for pid in ours if pid in spent}
+
+
+@dataclass
+class CpuWatch:
+    """How much CPU the rest of the machine used between start and ``share()``."""
+
+    machine: float = field(default_factory=_machine_busy_seconds)
+    tree: dict[int, float] = field(default_factory=_tree_seconds)
+    wall: float = field(default_factory=time.monotonic)
+
+    def share(self) -> float:
+        machine = _machine_busy_seconds() - self.machine
+        now = _tree_seconds()
+        # A descendant that started meanwhile counts from zero.
+        ours = sum(spent - self.tree.get(pid, 0.0) for pid, spent in now.items())
+        wall = (time.monotonic() - self.wall) * (os.cpu_count() or 1)
+        return max(0.0, machine - ours) / wall if wall > 0 else 0.0
 
 
 @dataclass
@@ -50,10 +103,12 @@ class Result:
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     load_before: list[float] = field(default_factory=lambda: list(os.getloadavg()))
+    cpu: CpuWatch = field(default_factory=CpuWatch)
 
     def as_dict(self) -> dict[str, Any]:
         load_after = list(os.getloadavg())
         cpus = os.cpu_count() or 1
+        others = self.cpu.share()
         return {
             "scenario": self.scenario,
             "title": self.title,
@@ -70,9 +125,10 @@ class Result:
                 "cpus": cpus,
                 "load_before": [round(x, 2) for x in self.load_before],
                 "load_after": [round(x, 2) for x in load_after],
-                # Other work on the machine: a 1-minute load above half the
-                # cores means the numbers were taken while something else ran.
-                "busy_machine": max(self.load_before[0], load_after[0]) > cpus / 2,
+                # The load average counts this benchmark's own work; what
+                # other processes used says whether something else ran.
+                "other_processes_cpu_share": round(others, 3),
+                "busy_machine": others > BUSY_SHARE,
             },
         }
 
@@ -152,7 +208,9 @@ def table(results: list[dict[str, Any]]) -> str:
     busy = [r["scenario"] for r in results if r["run"]["busy_machine"]]
     if busy:
         lines.append("")
-        lines.append("Taken on a busy machine (load above half the cores): " + ", ".join(busy))
+        lines.append(
+            f"Taken while other processes used over {BUSY_SHARE:.0%} of the CPU: " + ", ".join(busy)
+        )
     return "\n".join(lines)
 
 

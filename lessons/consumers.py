@@ -14,6 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -27,6 +30,9 @@ from lessons.limits import Unavailable
 from lessons.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
 
 logger = logging.getLogger(__name__)
+
+# Events are plain dicts we build, never cyclic: no need to check for cycles.
+_encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 
 @dataclass(slots=True)
@@ -57,6 +63,24 @@ class DemoConsumer(AsyncWebsocketConsumer):
         self.client_key = str(client[0])
         shutdown.track(self)
         await self.accept()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes the sync thread's stale database connections before
+        # every message: a hop to that thread and back, three per reader who
+        # opens a page, runs a demo and leaves, and a thousand readers at once
+        # queue three thousand. Only a watch reads the database here, and it
+        # checks first (_watch); the run writer checks once per batch.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            await super().dispatch(message)  # Channels' error for an unknown type
+            return
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # Channels' own, less its connection check after ``disconnect`` (see
+        # dispatch); this consumer joins no ``groups`` of Channels' kind.
+        await self.disconnect(message["code"])
+        raise StopConsumer
 
     async def disconnect(self, code: int) -> None:
         shutdown.untrack(self)
@@ -125,9 +149,9 @@ class DemoConsumer(AsyncWebsocketConsumer):
             )
         active = ActiveRun(request=request)
         self.runs[request.id] = active
-        # Started eagerly: the run gets as far as its first wait (its tasks are
-        # scheduled) before receive returns, instead of a loop turn later, when
-        # a thousand other readers' messages may be queued in front of it.
+        # Started eagerly: the run is accepted and takes its place (gates, then
+        # its turn to start, lessons.start_pacing) before receive returns,
+        # instead of a loop turn later, behind other readers' messages.
         active.task = asyncio.eager_task_factory(asyncio.get_running_loop(), self._run(active))
         self._track(active.task)
 
@@ -149,6 +173,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             )
         user = self.scope.get("user")
         is_staff = bool(user and user.is_active and user.is_staff)
+        await aclose_old_connections()  # what Channels would have done (see dispatch)
         if not await selectors.lesson_is_visible(lesson_id=lesson, is_staff=is_staff):
             raise ProtocolError("unknown_lesson", f"there is no lesson {lesson} to watch")
         self.watching.add(lesson)
@@ -264,7 +289,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             while self.outbox:
                 event = self.outbox.pop(0)
                 try:
-                    await self.send(text_data=json.dumps(event))
+                    await self.send(text_data=_encode(event))
                 except Exception:  # the socket is gone; the runs are being cancelled
                     logger.debug("could not send to a closed socket", exc_info=True)
         finally:

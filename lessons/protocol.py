@@ -63,7 +63,7 @@ def parse_frame(text: str | None, data: bytes | None) -> Request:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise ProtocolError("bad_message", f"a frame may hold at most {MAX_FRAME_BYTES} bytes")
     try:
-        message = json.loads(text, parse_constant=_refuse_constant)
+        message = _DECODER.decode(text)
     except (ValueError, RecursionError):
         raise ProtocolError("bad_message", "the frame is not valid JSON") from None
     if not isinstance(message, dict):
@@ -94,6 +94,10 @@ _ID_RULE = '"id" must be 1 to 64 letters, digits, "_" or "-"'
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# Made once: json.loads with an option builds a decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _usable_id(value: Any) -> str | None:

@@ -30,6 +30,7 @@ import sys
 import weakref
 from dataclasses import dataclass, field
 
+from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
 from lessons import page_freshness
@@ -173,22 +174,20 @@ class RunWriter:
         fresh = [q for q in batch if not q.failures]
         failed: list[tuple[_Queued, DatabaseError]] = []
         if fresh:
-            runs = [q.row.model() for q in fresh]
             try:
-                await DemoRun.objects.abulk_create(runs)
+                runs = await _insert([q.row for q in fresh])
             except DatabaseError as exc:
                 failed += [(q, exc) for q in fresh]
             else:
                 _stored(fresh, runs)
         # Runs that failed before are written one per transaction.
         for queued in retried:
-            run = queued.row.model()
             try:
-                await DemoRun.objects.abulk_create([run])
+                stored = await _insert([queued.row])
             except DatabaseError as exc:
                 failed.append((queued, exc))
             else:
-                _stored([queued], [run])
+                _stored([queued], stored)
         if failed:
             await self._retry_later(failed)
 
@@ -211,6 +210,14 @@ class RunWriter:
         )
         await asyncio.sleep(FIRST_BACKOFF * 2 ** (attempt - 1))
         self.queue[:0] = again
+
+
+# One hop to the database thread per batch. The rows become models there, off
+# the event loop, and the thread's stale connections are closed before and
+# after, as Channels does for each consumer message (which DemoConsumer skips).
+@database_sync_to_async
+def _insert(rows: list[RunRow]) -> list[DemoRun]:
+    return DemoRun.objects.bulk_create([row.model() for row in rows])
 
 
 def _stored(batch: list[_Queued], runs: list[DemoRun]) -> None:

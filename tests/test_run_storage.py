@@ -1,7 +1,8 @@
 """Storing finished runs: a briefly locked database is retried, a dead one is logged loudly.
 
-The database is made to fail by patching ``DemoRun.objects.abulk_create``, the
-one write the run writer makes (a batch of runs per call).
+The database is made to fail where every query passes (``CursorWrapper``), so
+the run writer's one write, a batch of runs per ``bulk_create``, fails however
+and on whichever thread it is made.
 """
 
 import asyncio

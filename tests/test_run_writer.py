@@ -34,15 +34,15 @@ def a_run(demo: str = "sleep", elapsed: float = 0.1) -> RunRow:
 def writes(monkeypatch):
     """Every call the writer makes to the database, as the list of runs it wrote."""
     calls: list[list[DemoRun]] = []
-    real = DemoRun.objects.abulk_create
+    real = DemoRun.objects.bulk_create
 
-    async def recording(runs, **options):
+    def recording(runs, **options):  # in the writer's database thread
         calls.append(list(runs))
         if any(run.demo == "poison" for run in runs):
             raise IntegrityError("a run the database refuses")
-        return await real(runs, **options)
+        return real(runs, **options)
 
-    monkeypatch.setattr(DemoRun.objects, "abulk_create", recording)
+    monkeypatch.setattr(DemoRun.objects, "bulk_create", recording)
     monkeypatch.setattr(run_writer, "FIRST_BACKOFF", 0.01)
     return calls
 

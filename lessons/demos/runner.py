@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from lessons import start_pacing
 from lessons.demos.base import Demo, Where
 from lessons.demos.reporting import Event, RunCancelled, RunReporter
 
@@ -91,11 +92,21 @@ class DemoExecution:
     async def _on_loop(self, main: Callable[..., Any]) -> float:
         context = contextvars.copy_context()
         context.run(self.reporter.bind)
-        context.run(self.reporter.start)
-        # Eager: main runs at once, up to its first wait, instead of a loop turn later.
-        self._inner = asyncio.eager_task_factory(self._loop, main(**self.params), context=context)
-        await self._inner
-        return self.reporter.now()
+
+        # The clock covers the program alone: it starts when main does, in a
+        # turn of its own, and stops as main returns, not once this task's
+        # caller has been woken. Started where the reader's frame is handled,
+        # a thousand readers' frames arriving together would all run inside
+        # every one of those runs' first turn.
+        async def timed() -> float:
+            self.reporter.start()
+            await main(**self.params)
+            return self.reporter.now()
+
+        await start_pacing.pacer().turn()  # a few milliseconds at most
+        self.reporter.check_cancelled()  # cancelled meanwhile: it never starts
+        self._inner = self._loop.create_task(timed(), context=context)
+        return await self._inner
 
     async def _on_thread(self, main: Callable[..., Any]) -> float:
         def work() -> float:

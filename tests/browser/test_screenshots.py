@@ -1,7 +1,9 @@
 """Pictures of what readers see: a lesson just after a finished race.
 
-Saved in docs/screenshots/ (named in the README) in light and dark, at a
-desktop and a phone width, so anyone can look at the page without running it.
+Taken in light and dark, at a desktop and a phone width. ``make screenshots``
+saves them in docs/screenshots/ (named in the README), so anyone can look at
+the page without running it; an ordinary test run keeps them in its temporary
+folder and leaves the published ones alone.
 Each picture frames the lesson's "Try it" section: the text that introduces
 the demo and the whole widget with its results, timeline and console.
 
@@ -9,6 +11,7 @@ The test also checks what the pictures must show, so a broken page cannot be
 saved as if it were fine.
 """
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,15 +21,17 @@ from playwright.sync_api import Page, expect
 
 from .widget import SLEEP_LESSON, DemoWidget
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Where to save them; unset, the test's own temporary folder.
+SAVE_IN = os.environ.get("SCREENSHOTS_DIR", "")
 WIDTHS = {"desktop": 1280, "phone": 360}
 MARGIN = 24
 
 
 @pytest.mark.parametrize("device", list(WIDTHS))
 def test_a_lesson_after_a_race_in_light_and_dark(
-    new_page: Callable[..., Page], device: str
+    new_page: Callable[..., Page], device: str, tmp_path: Path
 ) -> None:
+    folder = Path(SAVE_IN) if SAVE_IN else tmp_path
     width = WIDTHS[device]
     page = new_page(viewport={"width": width, "height": 900}, color_scheme="light")
     widget = DemoWidget.open(page, SLEEP_LESSON)
@@ -49,12 +54,12 @@ def test_a_lesson_after_a_race_in_light_and_dark(
     page.evaluate("top => window.scrollTo({top, behavior: 'instant'})", top)
     page.mouse.move(0, 0)  # no hover effect left where the last click was
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         expect(page.locator("[data-theme-toggle]")).to_have_attribute(
             "aria-pressed", str(scheme == "dark").lower()
         )
-        path = SCREENSHOTS / f"lesson-race-{device}-{scheme}.png"
+        path = folder / f"lesson-race-{device}-{scheme}.png"
         page.screenshot(path=path, animations="disabled")
         assert path.stat().st_size > 10_000

@@ -1,0 +1,101 @@
+"""Runs on the event loop start at most a few per turn of the loop, in the order they came."""
+
+import asyncio
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from lessons import runtime, start_pacing
+from lessons.start_pacing import StartPacer
+from tutorialsite.asgi import application
+
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+async def starts_by_turn(pacer: StartPacer, callers: int) -> list[list[int]]:
+    """Which callers went on in each turn of the loop, counting turns with a callback chain."""
+    turn = 0
+    running = True
+
+    def count_turns() -> None:
+        nonlocal turn
+        turn += 1
+        if running:
+            asyncio.get_running_loop().call_soon(count_turns)
+
+    went_on: dict[int, list[int]] = {}
+
+    async def caller(index: int) -> None:
+        await pacer.turn()
+        went_on.setdefault(turn, []).append(index)
+
+    asyncio.get_running_loop().call_soon(count_turns)
+    await asyncio.gather(*(caller(i) for i in range(callers)))
+    running = False
+    return [went_on[t] for t in sorted(went_on)]
+
+
+async def test_at_most_per_turn_callers_go_on_in_one_turn_in_order():
+    turns = await starts_by_turn(StartPacer(per_turn=3), callers=8)
+
+    assert [len(t) for t in turns] == [3, 3, 2]
+    assert [i for t in turns for i in t] == list(range(8))
+
+
+async def test_callers_within_the_limit_do_not_wait():
+    pacer = StartPacer(per_turn=5)
+
+    await asyncio.wait_for(asyncio.gather(*(pacer.turn() for _ in range(5))), 1)
+
+    assert not pacer._waiting
+
+
+@pytest.mark.parametrize("cancelled_before", ["its turn", "the turn passes over it"])
+async def test_a_caller_cancelled_while_waiting_leaves_the_line(cancelled_before):
+    pacer = StartPacer(per_turn=1)
+    first, second, third = (asyncio.ensure_future(pacer.turn()) for _ in range(3))
+    await asyncio.sleep(0)  # first goes on; second and third wait
+    assert first.done()
+    assert len(pacer._waiting) == 2
+    if cancelled_before == "the turn passes over it":
+        pacer._waiting[0].cancel()  # its place is already given up when the turn comes
+    second.cancel()
+
+    await asyncio.wait_for(third, 1)
+
+    assert second.cancelled()
+    assert not pacer._waiting
+
+
+class HeldTurns:
+    """A pacer whose turns come only when the test says so."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+
+    async def turn(self) -> None:
+        await self.open.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_run_cancelled_while_waiting_for_its_turn_never_starts(monkeypatch):
+    runtime.reset()
+    turns = HeldTurns()
+    monkeypatch.setattr(start_pacing, "pacer", lambda: turns)
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    run = {"type": "run", "id": "r", "demo": "sleep", "mode": "async"}
+    await ws.send_to(text_data=json.dumps({**run, "params": {"tasks": 1, "seconds": 0.05}}))
+    assert (await ws.receive_json_from(timeout=5))["type"] == "accepted"
+    await ws.send_to(text_data=json.dumps({"type": "cancel", "id": "r"}))
+    await asyncio.sleep(0.05)  # the cancel is handled while the run waits
+    turns.open.set()
+
+    finished = await ws.receive_json_from(timeout=5)
+
+    assert finished["type"] == "finished"
+    assert finished["status"] == "cancelled"
+    assert finished["elapsed"] == 0.0
+    await ws.disconnect()
+    runtime.reset()
