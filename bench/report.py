@@ -143,8 +143,9 @@ def _commit() -> str:
             timeout=10,
             check=True,
         )
+        # The results this run is writing are not changes to what is measured.
         dirty = subprocess.run(
-            ["git", "status", "--porcelain"],
+            ["git", "status", "--porcelain", "--", ":/", ":(top,exclude)bench/results"],
             cwd=RESULTS.parent,
             capture_output=True,
             text=True,
