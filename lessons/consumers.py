@@ -26,7 +26,7 @@ from lessons.demos.base import Where
 from lessons.demos.registry import get_demo
 from lessons.demos.reporting import Event
 from lessons.demos.runner import DemoExecution
-from lessons.limits import Unavailable
+from lessons.limits import Unavailable, client_key
 from lessons.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
         self.sender: asyncio.Task[None] | None = None
         self.watching: set[int] = set()
         client = self.scope.get("client") or ("unknown", 0)
-        self.client_key = str(client[0])
+        self.client_key = client_key(str(client[0]))
         shutdown.track(self)
         await self.accept()
 

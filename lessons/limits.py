@@ -6,6 +6,7 @@ lessons.runtime picks one or the other.
 """
 
 import asyncio
+import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable
@@ -14,6 +15,25 @@ from dataclasses import dataclass, field
 
 class Unavailable(Exception):
     """The shared state behind a limit (Redis) cannot be reached right now."""
+
+
+def client_key(address: str) -> str:
+    """Whom a reader's runs are counted against: their address, or its /64 for IPv6.
+
+    One IPv6 host is usually given a whole /64 and can pick any address in it,
+    so counting each address alone would give it billions of budgets. An
+    IPv4-mapped address counts as the IPv4 address; anything else that is not
+    an IP address (a unix socket's peer) is kept as it is.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def worth_telling(position: int) -> bool:

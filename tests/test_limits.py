@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from lessons.limits import CapacityGate, RateLimiter
+from lessons.limits import CapacityGate, RateLimiter, client_key
 
 
 async def test_the_gate_admits_up_to_its_capacity_then_queues_in_order():
@@ -71,3 +71,27 @@ async def test_a_long_queue_tells_far_waiters_only_round_positions():
         await asyncio.sleep(0)
     await asyncio.gather(*waiters, last)
     assert heard == [150, 100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_readers_are_counted_by_address_and_ipv6_hosts_by_their_64(address, key):
+    assert client_key(address) == key
+
+
+def test_addresses_of_one_ipv6_64_share_one_budget():
+    limiter = RateLimiter(count=2, period=60)
+    addresses = ["2001:db8::1", "2001:db8::2", "2001:db8::3"]
+
+    allowed = [limiter.allow(client_key(a), now=100.0) for a in addresses]
+
+    assert allowed == [True, True, False]
