@@ -264,6 +264,21 @@ async def test_runs_beyond_the_rate_limit_are_refused(settings):
     await other.disconnect()
 
 
+async def test_ipv6_readers_of_one_64_share_a_rate_limit(settings):
+    settings.DEMO_RATE_LIMIT = (1, 60)
+    runtime.reset()
+    ws = await connect(client="2001:db8:5:6::1")
+    await ws.send_to(text_data=run("one", tasks=1, seconds=0.05))
+    await until_finished(ws, "one")
+    neighbour = await connect(client="2001:db8:5:6::2")  # same /64
+
+    await neighbour.send_to(text_data=run("two", tasks=1, seconds=0.05))
+
+    assert (await neighbour.receive_json_from())["code"] == "rate_limited"
+    await ws.disconnect()
+    await neighbour.disconnect()
+
+
 async def test_runs_beyond_the_process_cap_wait_in_order(settings):
     settings.DEMO_MAX_RUNNING = 1
     runtime.reset()
