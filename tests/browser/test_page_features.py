@@ -109,6 +109,32 @@ def test_lines_of_text_stay_within_a_readable_measure(
     assert 45 <= typical <= 80, [round(count) for count in per_line]
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_text_after_a_demo_barely_moves_when_the_widget_appears(
+    new_page: Callable[..., Page], viewport: dict
+) -> None:
+    page = new_page(viewport=viewport)
+    held = []
+    page.route("**/demos/catalog.json", lambda route: held.append(route))  # held back
+    page.goto(SLEEP_LESSON)
+    expect(page.locator(".demo-fallback")).to_be_visible()
+    for _ in range(100):  # the request is made once the page's script runs
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    demo = page.locator(".lesson-body > .demo").first
+    placeholder = demo.bounding_box()["height"]
+
+    held[0].continue_()
+    expect(demo).to_have_class(re.compile(r"\bdemo-widget\b"))
+    expect(page.locator(".demo-widget .demo-form")).to_be_visible()
+    widget = demo.bounding_box()["height"]
+
+    # Held room: most of the widget's height, never more (the text would jump up).
+    assert 0.8 * widget <= placeholder <= widget, (placeholder, widget)
+
+
 def test_without_javascript_the_text_is_all_there_and_the_demo_says_why_not(
     new_page: Callable[..., Page],
 ) -> None:
