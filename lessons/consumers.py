@@ -77,8 +77,9 @@ class DemoConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        # Channels' own, less its connection check after ``disconnect`` (see
-        # dispatch); this consumer joins no ``groups`` of Channels' kind.
+        # Channels' own, less its connection check after ``disconnect`` (see dispatch).
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
         await self.disconnect(message["code"])
         raise StopConsumer
 

@@ -14,7 +14,10 @@ cached.
 
 Pages go stale by the rules of ``lessons.page_freshness``: at once when a
 course or lesson is saved (in every process sharing the channel layer), within
-a second when runs are stored, and after two seconds whatever happens.
+a second when runs are stored, and after two seconds whatever happens. While
+a stale page that nobody edited here is rendered again, readers who arrive
+meanwhile get the kept copy, if it is at most four seconds old; a render
+that cannot be kept (an error, a page gone) drops the copy.
 
 A fresh CSP nonce is put into each replayed page and its header.
 """
@@ -36,6 +39,9 @@ from django.middleware.csp import get_nonce
 from lessons import page_freshness
 
 MAX_PAGES = 512
+# How old a kept page may be and still be served while its fresh render is on
+# its way; beyond it, readers wait for the render like everyone else.
+STALE_WHILE_RENDERING = 2 * page_freshness.MAX_AGE
 SCOPE_KEY = "lessons.page_cache"
 
 Scope = dict[str, Any]
@@ -109,9 +115,13 @@ class PageCache:
             return
         rendering = self.rendering.get(key)
         if rendering is not None:
-            if page is not None and page_freshness.unedited(page.content):
-                # Only old (or older than the latest stored run), not edited, and
-                # a fresh copy is on its way: this one is older by one render.
+            if (
+                page is not None
+                and page_freshness.unedited(page.content)
+                and time.monotonic() - page.stored_at < STALE_WHILE_RENDERING
+            ):
+                # Only old (or older than the latest stored run), not edited here,
+                # and a fresh copy is on its way: this one is older by one render.
                 await _replay(page, send)
                 return
             # Someone is rendering this page now: share their page rather than
@@ -128,6 +138,10 @@ class PageCache:
             page = await self._render(key, scope, receive, send)
         finally:
             del self.rendering[key]
+            if page is None:
+                # Not storable now (a 404 once unpublished elsewhere, a 500): the
+                # kept copy must not be served to anyone any more.
+                self.pages.pop(key, None)
             rendering.set_result(page)
 
     async def _render(

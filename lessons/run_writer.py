@@ -101,10 +101,9 @@ class RunWriter:
     _flushing: asyncio.Task[None] | None = None
     _timer: asyncio.TimerHandle | None = None
     _last_arrival: float = float("-inf")
-    _idle: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self._idle.set()
+    # Who waits in drain() for the queue to be written. Futures made when
+    # needed, not an asyncio.Event, which would keep a reference to the loop.
+    _drains: list[asyncio.Future[None]] = field(default_factory=list)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -122,7 +121,6 @@ class RunWriter:
         self._last_arrival = self.loop.time()
         queued = _Queued(row, attempts, self.loop.create_future(), since=self._last_arrival)
         self.queue.append(queued)
-        self._idle.clear()
         self._schedule()
         return asyncio.shield(queued.done)
 
@@ -132,7 +130,10 @@ class RunWriter:
             self._timer.cancel()
             self._timer = None
             self._start_flushing()
-        await self._idle.wait()
+        if self.queue or self._flushing is not None or self._timer is not None:
+            done = self.loop.create_future()
+            self._drains.append(done)
+            await done
 
     def _schedule(self) -> None:
         if self._flushing is None and self._timer is None:
@@ -167,7 +168,10 @@ class RunWriter:
             if self.queue:
                 self._schedule()
             else:
-                self._idle.set()
+                drains, self._drains = self._drains, []
+                for done in drains:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _write(self, batch: list[_Queued]) -> None:
         retried = [q for q in batch if q.failures]
@@ -212,9 +216,10 @@ class RunWriter:
         self.queue[:0] = again
 
 
-# One hop to the database thread per batch. The rows become models there, off
-# the event loop, and the thread's stale connections are closed before and
-# after, as Channels does for each consumer message (which DemoConsumer skips).
+# One hop to the database thread per batch (per run for retried ones). The
+# rows become models there, off the event loop, and the thread's stale
+# connections are closed before and after, as Channels does for each consumer
+# message (which DemoConsumer skips).
 @database_sync_to_async
 def _insert(rows: list[RunRow]) -> list[DemoRun]:
     return DemoRun.objects.bulk_create([row.model() for row in rows])

@@ -26,15 +26,21 @@ PER_TURN = 100
 
 @dataclass
 class StartPacer:
-    """At most ``per_turn`` calls of ``turn()`` go on in one turn; the rest wait in order."""
+    """About ``per_turn`` calls of ``turn()`` go on in each turn, in the order they came.
+
+    Those let through by a turn go on in the next one, so a turn in which the
+    line empties can also take newcomers: at most twice ``per_turn``.
+    """
 
     per_turn: int = PER_TURN
     _started: int = 0
+    # Let through, not yet gone on: newcomers must not overtake them.
+    _resuming: int = 0
     _ticking: bool = False
     _waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
 
     async def turn(self) -> None:
-        if self._started < self.per_turn and not self._waiting:
+        if self._started < self.per_turn and not self._waiting and not self._resuming:
             self._started += 1
             self._tick()
             return
@@ -43,11 +49,12 @@ class StartPacer:
         try:
             await waiter
         except asyncio.CancelledError:
-            # Let through just as it was cancelled, its place goes unused; else it
-            # leaves the line, unless the next turn has already passed over it.
-            if waiter.cancelled() and waiter in self._waiting:
+            if not waiter.cancelled():
+                self._resuming -= 1  # let through just as it was cancelled
+            elif waiter in self._waiting:  # else the next turn has passed over it
                 self._waiting.remove(waiter)
             raise
+        self._resuming -= 1
 
     def _tick(self) -> None:
         if not self._ticking:
@@ -64,6 +71,7 @@ class StartPacer:
             if not waiter.done():
                 waiter.set_result(None)
                 self._started += 1
+                self._resuming += 1
         if self._started:
             self._tick()
 

@@ -9,6 +9,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from lessons import runtime
+from lessons.consumers import DemoConsumer
 from lessons.models import DemoRun
 from tutorialsite.asgi import application
 
@@ -144,3 +145,18 @@ async def test_a_run_cancelled_twice_finishes_once():
     # ended (unknown_run); it never brings a second "finished".
     assert all(event["type"] == "error" and event["code"] == "unknown_run" for event in later)
     await ws.disconnect()
+
+
+async def test_a_disconnect_waits_for_what_is_pending_and_no_longer():
+    consumer = DemoConsumer()
+    consumer.runs, consumer.watching, consumer.outbox, consumer.sender = {}, set(), [], None
+    loop = asyncio.get_running_loop()
+    finished = loop.create_future()
+    finished.set_result(None)  # done, though its own clean-up has not run yet
+    storing = loop.create_future()
+    loop.call_later(0.05, storing.set_result, None)
+    consumer.run_tasks = {finished, storing}
+
+    await asyncio.wait_for(consumer.disconnect(1000), 2)
+
+    assert storing.done()

@@ -224,8 +224,18 @@ async def sets_a_cookie(request):
     return response
 
 
+gone = {"now": False}
+
+
+@reader_page
+async def may_go(request):
+    await asyncio.sleep(0.05)  # long enough for the other readers to arrive meanwhile
+    return HttpResponse("here", status=404 if gone["now"] else 200)
+
+
 urlpatterns = [
     path("counted/", counted),
+    path("may-go/", may_go),
     path("nonce/", with_nonce),
     path("cookie/", sets_a_cookie),
 ]
@@ -286,3 +296,16 @@ async def test_after_an_edit_nobody_gets_the_old_copy(site):
 
     assert renders["count"] == 2
     assert {body for _, body, _ in pages} == {"render 2"}
+
+
+@pytest.mark.urls(__name__)
+async def test_a_page_that_is_gone_is_not_served_from_the_kept_copy_again(site, monkeypatch):
+    gone["now"] = False
+    await get(site, "/may-go/")
+    gone["now"] = True  # as if unpublished by a process this one did not hear
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    await asyncio.gather(*(get(site, "/may-go/") for _ in range(3)))  # one render finds it gone
+
+    pages = await asyncio.gather(*(get(site, "/may-go/") for _ in range(3)))
+
+    assert [status for status, _, _ in pages] == [404, 404, 404]

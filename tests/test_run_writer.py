@@ -11,7 +11,6 @@ import pytest
 from django.db import IntegrityError
 
 from lessons import page_freshness, run_writer
-from lessons.consumers import DemoConsumer
 from lessons.models import DemoRun
 from lessons.run_writer import RunRow
 
@@ -125,18 +124,3 @@ async def test_stored_runs_refresh_the_pages_statistics(writes):
     await run_writer.writer().submit(a_run(), attempts=3)
 
     assert page_freshness.versions()[1] != before
-
-
-async def test_a_disconnect_waits_for_what_is_pending_and_no_longer():
-    consumer = DemoConsumer()
-    consumer.runs, consumer.watching, consumer.outbox, consumer.sender = {}, set(), [], None
-    loop = asyncio.get_running_loop()
-    finished = loop.create_future()
-    finished.set_result(None)  # done, though its own clean-up has not run yet
-    storing = loop.create_future()
-    loop.call_later(0.05, storing.set_result, None)
-    consumer.run_tasks = {finished, storing}
-
-    await asyncio.wait_for(consumer.disconnect(1000), 2)
-
-    assert storing.done()

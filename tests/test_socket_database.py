@@ -12,7 +12,7 @@ import channels.generic.websocket
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import consumers, run_writer, runtime
+from lessons import consumers, run_writer, runtime, selectors
 from lessons.models import DemoRun, Lesson
 from tutorialsite.asgi import application
 
@@ -23,16 +23,23 @@ HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 @pytest.fixture
 def checks(monkeypatch):
-    """Count the connection checks asked for, by this consumer or by Channels for it."""
+    """The connection checks asked for (by this consumer or by Channels for it) and the reads."""
     calls = []
     real = consumers.aclose_old_connections
 
     async def counting():
-        calls.append(1)
+        calls.append("check")
         await real()
 
     for module in (consumers, channels.consumer, channels.generic.websocket):
         monkeypatch.setattr(module, "aclose_old_connections", counting)
+    real_read = selectors.lesson_is_visible
+
+    async def reading(**lookup):
+        calls.append("read")
+        return await real_read(**lookup)
+
+    monkeypatch.setattr(selectors, "lesson_is_visible", reading)
     runtime.reset()
     yield calls
     runtime.reset()
@@ -48,7 +55,7 @@ async def test_connecting_running_and_leaving_check_no_connection(checks):
     await ws.disconnect()
     await run_writer.writer().drain()
 
-    assert checks == []
+    assert "check" not in checks
     assert await DemoRun.objects.acount() == 1  # stored all the same
 
 
@@ -62,5 +69,5 @@ async def test_a_watch_checks_the_connection_before_reading_lessons(checks, cour
     await ws.send_to(text_data=json.dumps({"type": "watch", "lesson": lesson.pk}))
 
     assert await ws.receive_json_from(timeout=5) == {"type": "watching", "lesson": lesson.pk}
-    assert checks == [1]
+    assert checks == ["check", "read"]
     await ws.disconnect()

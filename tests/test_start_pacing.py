@@ -43,29 +43,58 @@ async def test_at_most_per_turn_callers_go_on_in_one_turn_in_order():
     assert [i for t in turns for i in t] == list(range(8))
 
 
-async def test_callers_within_the_limit_do_not_wait():
-    pacer = StartPacer(per_turn=5)
+async def test_callers_within_the_limit_all_go_on_at_once():
+    turns = await starts_by_turn(StartPacer(per_turn=5), callers=5)
 
-    await asyncio.wait_for(asyncio.gather(*(pacer.turn() for _ in range(5))), 1)
-
-    assert not pacer._waiting
+    assert turns == [[0, 1, 2, 3, 4]]
 
 
-@pytest.mark.parametrize("cancelled_before", ["its turn", "the turn passes over it"])
-async def test_a_caller_cancelled_while_waiting_leaves_the_line(cancelled_before):
+async def test_a_newcomer_does_not_overtake_callers_already_let_through():
+    pacer = StartPacer(per_turn=3)
+    order: list[str] = []
+
+    async def caller(name: str) -> None:
+        await pacer.turn()
+        order.append(name)
+
+    loop = asyncio.get_running_loop()
+    first = [asyncio.ensure_future(caller(f"early {i}")) for i in range(5)]
+    await asyncio.sleep(0)  # three go on; two wait, then are let through by the next turn
+    await asyncio.sleep(0)
+    late = asyncio.eager_task_factory(loop, caller("late"))  # arrives in the turn they resume in
+
+    await asyncio.wait_for(asyncio.gather(*first, late), 1)
+
+    assert order == [f"early {i}" for i in range(5)] + ["late"]
+
+
+async def test_a_caller_cancelled_while_waiting_leaves_the_line():
     pacer = StartPacer(per_turn=1)
-    first, second, third = (asyncio.ensure_future(pacer.turn()) for _ in range(3))
-    await asyncio.sleep(0)  # first goes on; second and third wait
-    assert first.done()
-    assert len(pacer._waiting) == 2
-    if cancelled_before == "the turn passes over it":
-        pacer._waiting[0].cancel()  # its place is already given up when the turn comes
-    second.cancel()
+    callers = [asyncio.ensure_future(pacer.turn()) for _ in range(4)]
+    await asyncio.sleep(0)  # the first goes on; three wait
+    assert len(pacer._waiting) == 3
+    last = callers[-1]
+    last.cancel()
+    await asyncio.sleep(0)
 
-    await asyncio.wait_for(third, 1)
-
-    assert second.cancelled()
+    assert last.cancelled()
+    assert len(pacer._waiting) == 1  # it left; the second was let through meanwhile
+    await asyncio.wait_for(asyncio.gather(*callers[:-1]), 1)
     assert not pacer._waiting
+    assert pacer._resuming == 0
+
+
+async def test_a_caller_cancelled_just_as_it_is_let_through_gives_its_place_up():
+    pacer = StartPacer(per_turn=1)
+    callers = [asyncio.ensure_future(pacer.turn()) for _ in range(3)]
+    await asyncio.sleep(0)  # the first goes on; two wait
+    await asyncio.sleep(0)  # the second is let through, not yet gone on
+    callers[1].cancel()
+
+    await asyncio.wait_for(callers[2], 1)
+
+    assert callers[1].cancelled()
+    assert pacer._resuming == 0
 
 
 class HeldTurns:

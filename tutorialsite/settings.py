@@ -124,9 +124,12 @@ else:
     # (async ORM calls included) runs on a thread of its own, and consumers share
     # sync_to_async's one thread. Persistent connections would be left open on
     # threads that never come back, one per thread ever used. With the pool a
-    # "close" hands the connection back (Django closes after each request, channels
-    # around each consumer message and each database_sync_to_async call), so a
-    # process holds at most DATABASE_POOL_MAX_SIZE connections and reuses them.
+    # "close" hands the connection back (Django closes after each request, Channels
+    # before each consumer message and around each database_sync_to_async call;
+    # the demo socket only before a watch and around each batch of stored runs,
+    # its only reads and writes, so sync_to_async's thread may keep one pooled
+    # connection between them), so a process holds at most
+    # DATABASE_POOL_MAX_SIZE connections and reuses them.
     # CONN_HEALTH_CHECKS makes the pool test a connection before lending it, so
     # connections broken by a database restart are replaced, not handed out.
     _database["CONN_MAX_AGE"] = 0  # required with the pool

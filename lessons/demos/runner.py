@@ -94,16 +94,17 @@ class DemoExecution:
         context.run(self.reporter.bind)
 
         # The clock covers the program alone: it starts when main does, in a
-        # turn of its own, and stops as main returns, not once this task's
-        # caller has been woken. Started where the reader's frame is handled,
-        # a thousand readers' frames arriving together would all run inside
-        # every one of those runs' first turn.
+        # turn shared with at most a few other programs' starts
+        # (lessons.start_pacing), and stops as main returns, not once this
+        # task's caller has been woken. Started where the reader's frame is
+        # handled, a thousand readers' frames arriving together would all run
+        # inside every one of those runs' first turn.
         async def timed() -> float:
             self.reporter.start()
             await main(**self.params)
             return self.reporter.now()
 
-        await start_pacing.pacer().turn()  # a few milliseconds at most
+        await start_pacing.pacer().turn()  # one turn per hundred runs ahead
         self.reporter.check_cancelled()  # cancelled meanwhile: it never starts
         self._inner = self._loop.create_task(timed(), context=context)
         return await self._inner
