@@ -115,6 +115,14 @@ class LoadResult:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
+    def answered(self, status: int, expect: int, latency: float | None) -> None:
+        """Count an answer; its latency counts only if it is the status expected."""
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status != expect:
+            self.errors += 1
+        elif latency is not None:
+            self.latencies.append(latency)
+
     @property
     def requests(self) -> int:
         return len(self.latencies)
@@ -176,11 +184,7 @@ async def hammer(
                 result.errors += 1
                 return
             done = time.perf_counter()
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if status != expect:
-                result.errors += 1
-            elif done <= until:
-                result.latencies.append(done - sent)
+            result.answered(status, expect, done - sent if done <= until else None)
 
     try:
         await asyncio.gather(*(worker(connection) for connection in opened))
@@ -222,11 +226,7 @@ async def paced(
             except (HttpError, TimeoutError, OSError):
                 result.errors += 1
                 return
-        result.statuses[status] = result.statuses.get(status, 0) + 1
-        if status != expect:
-            result.errors += 1
-        else:
-            result.latencies.append(loop.time() - due)
+        result.answered(status, expect, loop.time() - due)
 
     pending = []
     try:

@@ -20,7 +20,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from lessons import runtime, selectors, services, shutdown
+from lessons import runtime, selectors, services, shutdown, start_pacing
 from lessons.channel_layer import LAYER_ERRORS
 from lessons.demos.base import Where
 from lessons.demos.registry import get_demo
@@ -221,6 +221,10 @@ class DemoConsumer(AsyncWebsocketConsumer):
             for gate in gates:
                 await gate.acquire(queued)
                 held.append(gate)
+            if not uses_thread:
+                # A few programs start their clocks per turn of the loop, not a
+                # crowd's worth; a run cancelled meanwhile has not started.
+                await start_pacing.pacer().turn()
             active.execution = DemoExecution(
                 demo,
                 request.mode,

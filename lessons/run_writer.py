@@ -35,6 +35,7 @@ from django.db import DatabaseError
 
 from lessons import page_freshness
 from lessons.models import DemoRun
+from lessons.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -251,19 +252,18 @@ def _give_up(queued: _Queued, why: str, *, answer: bool = True) -> None:
         queued.done.set_result(None)
 
 
-_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunWriter]" = (
-    weakref.WeakKeyDictionary()
-)
+def _new_writer(loop: asyncio.AbstractEventLoop) -> RunWriter:
+    made = RunWriter(loop_ref=weakref.ref(loop))
+    _drain_before_daphne_stops(made)
+    return made
+
+
+_writers = PerLoop(_new_writer)
 
 
 def writer() -> RunWriter:
     """The writer of the running loop (one in production; each test has its own)."""
-    loop = asyncio.get_running_loop()
-    found = _writers.get(loop)
-    if found is None:
-        found = _writers[loop] = RunWriter(loop_ref=weakref.ref(loop))
-        _drain_before_daphne_stops(found)
-    return found
+    return _writers.get()
 
 
 def _drain_before_daphne_stops(run_writer: RunWriter) -> None:
@@ -281,7 +281,7 @@ def _drain_before_daphne_stops(run_writer: RunWriter) -> None:
 
 @atexit.register
 def _report_unwritten() -> None:
-    for run_writer in list(_writers.values()):
+    for run_writer in list(_writers.objects.values()):
         for queued in run_writer.queue:
             # The loop is gone: nobody is waiting, only the log can keep the run.
             _give_up(queued, "the process exited before it was written", answer=False)

@@ -16,9 +16,10 @@ after its clock did (90 ms at the 99th percentile); paced, about 3 ms.
 """
 
 import asyncio
-import weakref
 from collections import deque
 from dataclasses import dataclass, field
+
+from lessons.per_loop import PerLoop
 
 # Programs whose clocks may start in one turn of the loop.
 PER_TURN = 100
@@ -76,15 +77,9 @@ class StartPacer:
             self._tick()
 
 
-_pacers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StartPacer]" = (
-    weakref.WeakKeyDictionary()
-)
+_pacers = PerLoop(lambda loop: StartPacer())
 
 
 def pacer() -> StartPacer:
     """The pacer of the running loop."""
-    loop = asyncio.get_running_loop()
-    found = _pacers.get(loop)
-    if found is None:
-        found = _pacers[loop] = StartPacer()
-    return found
+    return _pacers.get()

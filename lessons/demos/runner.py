@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from lessons import start_pacing
 from lessons.demos.base import Demo, Where
 from lessons.demos.reporting import Event, RunCancelled, RunReporter
 
@@ -94,18 +93,14 @@ class DemoExecution:
         context.run(self.reporter.bind)
 
         # The clock covers the program alone: it starts when main does, in a
-        # turn shared with at most a few other programs' starts
-        # (lessons.start_pacing), and stops as main returns, not once this
-        # task's caller has been woken. Started where the reader's frame is
-        # handled, a thousand readers' frames arriving together would all run
-        # inside every one of those runs' first turn.
+        # turn of the loop shared with at most a few other programs' starts
+        # (the consumer paces them, lessons.start_pacing), and stops as main
+        # returns, not once this task's caller has been woken.
         async def timed() -> float:
             self.reporter.start()
             await main(**self.params)
             return self.reporter.now()
 
-        await start_pacing.pacer().turn()  # one turn per hundred runs ahead
-        self.reporter.check_cancelled()  # cancelled meanwhile: it never starts
         self._inner = self._loop.create_task(timed(), context=context)
         return await self._inner
 
