@@ -1,8 +1,9 @@
 """Scenario 3, isolation: 50 sync runs hold 50 threads; does anyone else notice?
 
 Idle and loaded windows alternate. In each, readers load the lesson page at a
-steady 200 pages a second (over four connections), and a heartbeat on the
-server's event loop records how late a 10 ms sleep wakes. In a loaded window,
+steady 200 pages a second (over four connections, from a process of their
+own: bench.page_readers), and a heartbeat on the server's event loop records
+how late a 10 ms sleep wakes. In a loaded window,
 50 readers each start the sync sleep demo (3 tasks of 1 s, so 50 pool threads
 sleeping at once) and one more reader starts the async sleep demo (3 tasks of
 1 s), whose time must stay within 20 ms of 1 s.
@@ -13,6 +14,7 @@ import json
 import sys
 
 from bench.http_load import fetch, paced
+from bench.page_readers import PageReaders
 from bench.report import Result, Target, say
 from bench.server import HOST, LESSON_PATH, ROOT, Site, Workspace
 from bench.stats import median, percentile
@@ -55,6 +57,13 @@ async def _machine_heartbeat(seconds: float) -> asyncio.subprocess.Process:
 
 async def _window(site: Site, loaded: bool) -> dict:
     control = await _machine_heartbeat(TASKS * SECONDS + 0.4 if loaded else PAGE_SECONDS)
+    page_readers = await PageReaders.start(
+        site.port,
+        LESSON_PATH,
+        rate=PAGE_RATE,
+        seconds=PAGE_SECONDS,
+        connections=PAGE_CONNECTIONS,
+    )
     await _heartbeat(site, "start")
     runs: list = []
     if loaded:
@@ -73,14 +82,8 @@ async def _window(site: Site, loaded: bool) -> dict:
         await asyncio.sleep(0.1)
         start.set()
         await asyncio.sleep(0.2)  # every thread is sleeping by now
-    page = await paced(
-        HOST,
-        site.port,
-        LESSON_PATH,
-        rate=PAGE_RATE,
-        duration=PAGE_SECONDS,
-        connections=PAGE_CONNECTIONS,
-    )
+    page_readers.go()
+    page = await page_readers.result()
     if loaded:
         runs = await asyncio.gather(*going)
         await close_readers(readers)
@@ -146,6 +149,7 @@ async def _measure(site: Site, result: Result, rounds: int) -> None:
             "rate": PAGE_RATE,
             "connections": PAGE_CONNECTIONS,
             "seconds": PAGE_SECONDS,
+            "from": "a process of its own (bench.page_readers)",
         },
         "pooled_page_p99_ms": pages_p99,
         "pooled_lag_p99_ms": lags_p99,

@@ -14,16 +14,20 @@ cached.
 
 Pages go stale by the rules of ``lessons.page_freshness``: at once when a
 course or lesson is saved (in every process sharing the channel layer), within
-a second when runs are stored, and after two seconds whatever happens. While
-a stale page that nobody edited here is rendered again, readers who arrive
-meanwhile get the kept copy, if it is at most four seconds old; a render
-that cannot be kept (an error, a page gone) drops the copy.
+a second when runs are stored, and after two seconds whatever happens. A
+stale page that nobody edited here, at most four seconds old, is still
+replayed, to the reader who found it stale as well: the fresh copy is
+rendered behind them, for the readers who come next, so nobody waits for a
+render that only brings the run statistics up to date. An edited page, or an
+older one, waits for its render. A render that cannot be kept (an error, a
+page gone) drops the copy.
 
 A fresh CSP nonce is put into each replayed page and its header.
 """
 
 import asyncio
 import functools
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -38,6 +42,8 @@ from django.middleware.csp import get_nonce
 
 from lessons import page_freshness
 
+logger = logging.getLogger(__name__)
+
 MAX_PAGES = 512
 # How old a kept page may be and still be served while its fresh render is on
 # its way; beyond it, readers wait for the render like everyone else.
@@ -46,6 +52,7 @@ SCOPE_KEY = "lessons.page_cache"
 
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -100,6 +107,7 @@ class PageCache:
         self.listener: asyncio.Task[None] | None = None
         self.pages: OrderedDict[tuple[bytes, ...], Page] = OrderedDict()
         self.rendering: dict[tuple[bytes, ...], asyncio.Future[Page | None]] = {}
+        self.behind: set[asyncio.Task[None]] = set()  # renders no reader waits for
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if self.listen and self.listener is None:
@@ -109,21 +117,26 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         page = self.pages.get(key)
-        if page is not None and page.is_fresh(time.monotonic()):
+        now = time.monotonic()
+        if page is not None and page.is_fresh(now):
             self.pages.move_to_end(key)
+            await _replay(page, send)
+            return
+        if (
+            page is not None
+            and page_freshness.unedited(page.content)
+            and now - page.stored_at < STALE_WHILE_RENDERING
+        ):
+            # Only old, or older than the latest stored run, and not edited
+            # here: this reader gets it at once, and a fresh copy is rendered
+            # behind them, so nobody waits for a render that only refreshes
+            # the run statistics.
+            if key not in self.rendering:
+                self._render_behind(key, scope)
             await _replay(page, send)
             return
         rendering = self.rendering.get(key)
         if rendering is not None:
-            if (
-                page is not None
-                and page_freshness.unedited(page.content)
-                and time.monotonic() - page.stored_at < STALE_WHILE_RENDERING
-            ):
-                # Only old (or older than the latest stored run), not edited here,
-                # and a fresh copy is on its way: this one is older by one render.
-                await _replay(page, send)
-                return
             # Someone is rendering this page now: share their page rather than
             # render it twenty times at once.
             page = await asyncio.shield(rendering)
@@ -137,12 +150,42 @@ class PageCache:
         try:
             page = await self._render(key, scope, receive, send)
         finally:
-            del self.rendering[key]
-            if page is None:
-                # Not storable now (a 404 once unpublished elsewhere, a 500): the
-                # kept copy must not be served to anyone any more.
-                self.pages.pop(key, None)
-            rendering.set_result(page)
+            self._rendered(key, rendering, page)
+
+    def _render_behind(self, key: tuple[bytes, ...], scope: Scope) -> None:
+        """Render the page again for the readers to come, answering nobody."""
+        loop = asyncio.get_running_loop()
+        rendering = self.rendering[key] = loop.create_future()
+
+        async def render() -> None:
+            page = None
+            try:
+                page = await self._render(key, scope, *_no_reader())
+            except Exception:
+                logger.exception("could not render %s again", scope.get("path"))
+            finally:
+                self._rendered(key, rendering, page)
+
+        task = loop.create_task(render())
+        self.behind.add(task)
+        task.add_done_callback(self.behind.discard)
+
+    def _rendered(
+        self, key: tuple[bytes, ...], rendering: asyncio.Future[Page | None], page: Page | None
+    ) -> None:
+        del self.rendering[key]
+        if page is None:
+            # Not storable now (a 404 once unpublished elsewhere, a 500): the
+            # kept copy must not be served to anyone any more.
+            self.pages.pop(key, None)
+        rendering.set_result(page)
+
+    async def settle(self) -> None:
+        """Wait for the pages being rendered behind readers to be kept."""
+        # Only the ones not done: a gather of finished tasks completes without
+        # yielding, so the loop would never run the callbacks that drop them.
+        while pending := [task for task in self.behind if not task.done()]:
+            await asyncio.wait(pending)
 
     async def _render(
         self, key: tuple[bytes, ...], scope: Scope, receive: Any, send: Any
@@ -230,6 +273,29 @@ def _storable(start: dict[str, Any]) -> bool:
         if lowered == b"vary" and {v.strip().lower() for v in value.split(b",")} - {b"cookie"}:
             return False
     return True
+
+
+def _no_reader() -> tuple[Callable[[], Awaitable[dict[str, Any]]], ASGISend]:
+    """``receive`` and ``send`` for a render nobody waits for.
+
+    The request is an empty GET, and there is never a disconnect to hear:
+    Django stops listening once its response is sent. The response goes
+    nowhere; the page is kept from what ``_render`` captures.
+    """
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.get_running_loop().create_future()  # until Django cancels it
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    return receive, send
 
 
 async def _replay(page: Page, send: Any) -> None:

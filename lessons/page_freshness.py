@@ -8,8 +8,10 @@ who reloads after "this lesson was updated" gets the new page whichever
 process answers. Stored runs bump the runs version. ``MAX_AGE`` bounds what
 can still be missed: an edit made while the channel layer was unreachable, or
 by a process that shares none (``manage.py load_lessons`` beside a
-single-process site). While an expired but unedited page is being rendered
-again, the readers who arrive meanwhile get the copy it replaces.
+single-process site). An expired page that nobody edited here is rendered
+again behind the reader who finds it expired (lessons.page_cache): that
+reader, and those who arrive during the render, still get the old copy, so
+such a change shows within ``MAX_AGE`` and one render.
 """
 
 import asyncio

@@ -7,6 +7,7 @@ from memory by changing the database behind Django's back (a queryset
 """
 
 import asyncio
+import dataclasses
 import re
 
 import pytest
@@ -19,7 +20,7 @@ from django.test import Client
 from django.urls import path
 from django.utils.csp import CSP
 
-from lessons import page_freshness, services
+from lessons import page_cache, page_freshness, services
 from lessons.demos.runner import RunResult
 from lessons.models import Course, Lesson
 from lessons.page_cache import PageCache, reader_page
@@ -97,8 +98,22 @@ async def test_deleting_a_lesson_takes_it_off_at_once(site, lessons):
     assert status == 404
 
 
-async def test_a_page_is_not_kept_longer_than_its_max_age(site, lessons, monkeypatch):
+async def test_a_change_nobody_heard_of_shows_once_the_page_expires(site, lessons, monkeypatch):
     monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    await get(site, INTRO)
+    await retitle_without_signals(lessons.intro, "Changed in another process")
+
+    _, expired, _ = await get(site, INTRO)  # the kept copy, while it is rendered again
+    await site.settle()
+    _, page, _ = await get(site, INTRO)
+
+    assert "Changed in another process" not in expired
+    assert "Changed in another process" in page
+
+
+async def test_a_page_is_not_served_longer_than_its_stale_limit(site, lessons, monkeypatch):
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    monkeypatch.setattr(page_cache, "STALE_WHILE_RENDERING", 0.0)
     await get(site, INTRO)
     await retitle_without_signals(lessons.intro, "Changed in another process")
 
@@ -183,6 +198,8 @@ async def test_a_stored_run_refreshes_the_run_statistics(site, course, monkeypat
     result = RunResult(status="ok", elapsed=0.5, summary="Program executed in 0.50 seconds.")
 
     await services.demo_run_record(demo="sleep", mode="async", params={}, result=result)
+    await get(site, url)  # served the kept copy, which is rendered again behind it
+    await site.settle()
     _, after, _ = await get(site, url)
 
     assert before != after
@@ -275,15 +292,55 @@ async def test_each_replayed_page_gets_a_fresh_csp_nonce(site, settings):
 
 
 @pytest.mark.urls(__name__)
-async def test_readers_arriving_during_a_refresh_get_the_copy_it_replaces(site, monkeypatch):
+async def test_an_expired_page_is_served_at_once_and_rendered_again_behind(site, monkeypatch):
     renders["count"] = 0
     await get(site, "/counted/")
     monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)  # the kept copy has expired
 
     pages = await asyncio.gather(*(get(site, "/counted/") for _ in range(5)))
+    await site.settle()
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 60.0)
+    _, after, _ = await get(site, "/counted/")
+
+    assert sorted(body for _, body, _ in pages) == ["render 1"] * 5
+    assert renders["count"] == 2  # one render behind the five, not one each
+    assert after == "render 2"
+
+
+@pytest.mark.urls(__name__)
+async def test_a_page_too_old_to_serve_waits_for_its_render(site):
+    renders["count"] = 0
+    await get(site, "/counted/")
+    for key, page in site.pages.items():  # kept ten seconds ago: long expired
+        site.pages[key] = dataclasses.replace(page, stored_at=page.stored_at - 10)
+
+    pages = await asyncio.gather(*(get(site, "/counted/") for _ in range(5)))
 
     assert renders["count"] == 2
-    assert sorted(body for _, body, _ in pages) == ["render 1"] * 4 + ["render 2"]
+    assert {body for _, body, _ in pages} == {"render 2"}
+
+
+@pytest.mark.urls(__name__)
+async def test_a_failed_render_behind_the_readers_drops_the_kept_copy(site, monkeypatch, caplog):
+    renders["count"] = 0
+    await get(site, "/counted/")
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    failing = {"now": True}
+
+    async def app(scope, receive, send):
+        if failing["now"]:
+            raise RuntimeError("the database went away")
+        await django_app(scope, receive, send)
+
+    django_app, site.app = site.app, app
+    _, served, _ = await get(site, "/counted/")
+    await site.settle()
+    failing["now"] = False
+    _, next_reader, _ = await get(site, "/counted/")
+
+    assert served == "render 1"
+    assert "could not render /counted/ again" in caplog.text
+    assert next_reader == "render 2"  # rendered for them, not the dropped copy
 
 
 @pytest.mark.urls(__name__)
@@ -305,6 +362,7 @@ async def test_a_page_that_is_gone_is_not_served_from_the_kept_copy_again(site, 
     gone["now"] = True  # as if unpublished by a process this one did not hear
     monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
     await asyncio.gather(*(get(site, "/may-go/") for _ in range(3)))  # one render finds it gone
+    await site.settle()
 
     pages = await asyncio.gather(*(get(site, "/may-go/") for _ in range(3)))
 
