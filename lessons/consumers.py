@@ -25,7 +25,7 @@ from lessons.channel_layer import LAYER_ERRORS
 from lessons.demos.base import Where
 from lessons.demos.registry import get_demo
 from lessons.demos.reporting import Event
-from lessons.demos.runner import DemoExecution
+from lessons.demos.runner import NOT_STARTED, DemoExecution
 from lessons.limits import Unavailable, client_key
 from lessons.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
 
@@ -241,10 +241,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             if active.execution is not None:
                 raise
             # Cancelled while queued: nothing ran, so there is nothing to store.
-            self.send_event(
-                {"type": "finished", "id": request.id, "elapsed": 0.0, "status": "cancelled",
-                 "summary": "Cancelled before it started.", "reason": active.cancel_reason}
-            )  # fmt: skip
+            self._never_started(request, active.cancel_reason)
             return
         finally:
             for gate in held:
@@ -253,6 +250,9 @@ class DemoConsumer(AsyncWebsocketConsumer):
                     # The shared gate's place is free for every process before the run is over.
                     await giving_back
             self.runs.pop(request.id, None)
+        if not result.started:
+            self._never_started(request, result.reason)
+            return
         finished = {
             "type": "finished",
             "id": request.id,
@@ -270,6 +270,12 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 demo=demo.name, mode=request.mode, params=request.params, result=result
             )
         )
+
+    def _never_started(self, request: RunRequest, reason: str) -> None:
+        self.send_event(
+            {"type": "finished", "id": request.id, "elapsed": 0.0, "status": "cancelled",
+             "summary": NOT_STARTED, "reason": reason}
+        )  # fmt: skip
 
     def _track(self, future: asyncio.Future[Any]) -> None:
         self.run_tasks.add(future)

@@ -160,3 +160,25 @@ async def test_a_disconnect_waits_for_what_is_pending_and_no_longer():
     await asyncio.wait_for(consumer.disconnect(1000), 2)
 
     assert storing.done()
+
+
+@pytest.mark.parametrize(("mode", "demo"), [("sync", "sleep"), ("async", "blocking")])
+async def test_a_run_cancelled_before_its_thread_starts_never_starts(settings, mode, demo):
+    settings.DEMO_SYNC_WORKERS = 1
+    free = threading.Event()
+    runtime.sync_executor().submit(free.wait)  # the pool's one thread is busy
+    ws = await connect()
+    await ws.send_to(text_data=run("r", mode, demo))
+    assert (await ws.receive_json_from(timeout=5))["type"] == "accepted"
+
+    await ws.send_to(text_data=cancel("r"))
+    await asyncio.sleep(0.05)  # the cancel is in before the thread is free
+    free.set()
+    finished = await next_of(ws, "finished")
+    await ws.disconnect()
+
+    # As for a run cancelled while queued for capacity: nothing ran, nothing is stored.
+    assert finished["status"] == "cancelled"
+    assert finished["summary"] == "Cancelled before it started."
+    assert finished["reason"] == "cancelled by the reader"
+    assert await DemoRun.objects.acount() == 0

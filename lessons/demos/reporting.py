@@ -72,6 +72,10 @@ class RunReporter:
     def start(self) -> None:
         self._started_at = time.perf_counter()
 
+    @property
+    def started(self) -> bool:
+        return self._started_at is not None
+
     def now(self) -> float:
         if self._started_at is None:
             raise RuntimeError("the run has not started")

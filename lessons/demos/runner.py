@@ -21,6 +21,12 @@ class RunResult:
     summary: str
     tasks: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    # False for a run cancelled before its program began: nothing ran, so
+    # there is nothing to show or store.
+    started: bool = True
+
+
+NOT_STARTED = "Cancelled before it started."
 
 
 def summary_for(elapsed: float) -> str:
@@ -79,6 +85,11 @@ class DemoExecution:
         except (asyncio.CancelledError, RunCancelled):
             if not self.reporter.cancel_requested.is_set():
                 raise  # our caller was cancelled, not just this run
+            if not self.reporter.started:
+                # Its thread or task had not begun the program yet.
+                return RunResult(
+                    "cancelled", 0.0, NOT_STARTED, reason=self._cancel_reason, started=False
+                )
             elapsed = self._elapsed_so_far()
             return self._finish("cancelled", elapsed)
         except Exception as exc:
@@ -107,8 +118,8 @@ class DemoExecution:
     async def _on_thread(self, main: Callable[..., Any]) -> float:
         def work() -> float:
             self.reporter.bind()
+            self.reporter.check_cancelled()  # while its thread was on its way
             self.reporter.start()
-            self.reporter.check_cancelled()
             main(**self.params)
             return self.reporter.now()
 
@@ -124,10 +135,10 @@ class DemoExecution:
 
     async def _private_main(self, main: Callable[..., Any]) -> float:
         self.reporter.bind()
-        self.reporter.start()
         self._private_loop = asyncio.get_running_loop()
         self._private_inner = asyncio.current_task()
         self.reporter.check_cancelled()  # cancelled while waiting for a thread
+        self.reporter.start()
         await main(**self.params)
         return self.reporter.now()
 
