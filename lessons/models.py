@@ -162,3 +162,23 @@ class DemoRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demo} {self.mode} {self.status} {self.elapsed:.2f} s"
+
+
+class DemoRunTally(models.Model):
+    """Finished ("ok") runs of a demo and mode that were pruned from DemoRun.
+
+    Old runs are deleted to keep the table bounded (lessons.run_pruning); their
+    count lives on here, so "Runs so far" still counts every run.
+    """
+
+    demo = models.CharField(max_length=40)
+    mode = models.CharField(max_length=5, choices=DemoRun.Mode)
+    pruned_ok = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["demo", "mode"], name="one_tally_per_demo_mode")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demo} {self.mode}: {self.pruned_ok} pruned"

@@ -31,9 +31,10 @@ import weakref
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import DatabaseError
 
-from lessons import page_freshness
+from lessons import page_freshness, run_pruning
 from lessons.models import DemoRun
 from lessons.per_loop import PerLoop
 
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 QUIET = 0.05
 MAX_WAIT = 1.0
 FIRST_BACKOFF = 0.4
+# Old runs are pruned after this many new ones are stored (lessons.run_pruning).
+PRUNE_EVERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,8 @@ class RunWriter:
     # Who waits in drain() for the queue to be written. Futures made when
     # needed, not an asyncio.Event, which would keep a reference to the loop.
     _drains: list[asyncio.Future[None]] = field(default_factory=list)
+    # Starts full: a process's first batch prunes what earlier processes left.
+    _stored_since_pruning: int = PRUNE_EVERY
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -185,6 +190,7 @@ class RunWriter:
                 failed += [(q, exc) for q in fresh]
             else:
                 _stored(fresh, runs)
+                self._stored_since_pruning += len(runs)
         # Runs that failed before are written one per transaction.
         for queued in retried:
             try:
@@ -195,6 +201,9 @@ class RunWriter:
                 _stored([queued], stored)
         if failed:
             await self._retry_later(failed)
+        if self._stored_since_pruning >= PRUNE_EVERY:
+            self._stored_since_pruning = 0
+            await _prune()
 
     async def _retry_later(self, failed: list[tuple[_Queued, DatabaseError]]) -> None:
         again = []
@@ -224,6 +233,18 @@ class RunWriter:
 @database_sync_to_async
 def _insert(rows: list[RunRow]) -> list[DemoRun]:
     return DemoRun.objects.bulk_create([row.model() for row in rows])
+
+
+async def _prune() -> None:
+    try:
+        await _prune_in_thread(keep=settings.DEMO_RUNS_KEPT)
+    except DatabaseError as exc:  # the runs are stored; only the tidying waits
+        logger.warning("could not prune old demo runs (%s); trying again later", exc)
+
+
+@database_sync_to_async
+def _prune_in_thread(*, keep: int) -> None:
+    run_pruning.prune_runs(keep=keep)
 
 
 def _stored(batch: list[_Queued], runs: list[DemoRun]) -> None:

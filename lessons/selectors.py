@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
-from lessons.models import Course, DemoRun, Lesson
+from lessons.models import Course, DemoRun, DemoRunTally, Lesson
 
 # Medians come from the most recent runs only, so the page stays cheap however
 # many runs pile up.
@@ -50,11 +50,16 @@ async def lesson_page(*, course: Course, slug: str, is_staff: bool) -> LessonPag
 async def demo_stats(*, demos: list[str]) -> dict[str, dict[str, Any]]:
     """Per demo and mode: how many finished runs there were and their median time."""
     stats: dict[str, dict[str, Any]] = {}
+    # Runs pruned from the table still count (lessons.run_pruning).
+    pruned = {
+        (tally.demo, tally.mode): tally.pruned_ok
+        async for tally in DemoRunTally.objects.filter(demo__in=demos)
+    }
     for name in dict.fromkeys(demos):
         per_mode = {}
         for mode in DemoRun.Mode.values:
             runs = DemoRun.objects.filter(demo=name, mode=mode, status=DemoRun.Status.OK)
-            count = await runs.acount()
+            count = await runs.acount() + pruned.get((name, mode), 0)
             recent = [
                 elapsed
                 async for elapsed in runs.order_by("-created_at").values_list("elapsed", flat=True)[

@@ -1,0 +1,63 @@
+"""Keep the table of stored runs bounded without losing the count of runs.
+
+Every finished run is stored (lessons.run_writer), and a busy site stores
+thousands an hour. Only the newest ``DEMO_RUNS_KEPT`` runs of each demo and
+mode are kept: the pages show a median of recent runs, and older rows are
+needed by nobody. The "ok" runs among those deleted are added to
+``DemoRunTally`` in the same transaction, so "Runs so far" still counts every
+run ever finished.
+
+Each demo and mode is pruned in a transaction of its own, whose first
+statement writes its tally row: on PostgreSQL that locks the row and on SQLite
+the database, so two processes pruning at once take turns instead of both
+counting the same runs.
+"""
+
+import logging
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from lessons.models import DemoRun, DemoRunTally
+
+logger = logging.getLogger(__name__)
+
+
+def prune_runs(*, keep: int) -> int:
+    """Delete all but the newest ``keep`` runs of each demo and mode; return how many went."""
+    deleted = 0
+    pairs = DemoRun.objects.order_by().values_list("demo", "mode").distinct()
+    for demo, mode in list(pairs):
+        deleted += _prune_one(demo, mode, keep)
+    return deleted
+
+
+def _prune_one(demo: str, mode: str, keep: int) -> int:
+    DemoRunTally.objects.get_or_create(demo=demo, mode=mode)
+    with transaction.atomic():
+        tally = DemoRunTally.objects.filter(demo=demo, mode=mode)
+        tally.update(pruned_ok=F("pruned_ok"))  # takes the lock (see above)
+        runs = DemoRun.objects.filter(demo=demo, mode=mode)
+        # Ids grow with every insert, so the newest runs have the highest ids.
+        beyond = list(runs.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
+        if not beyond:
+            return 0
+        old = runs.filter(id__lte=beyond[0])
+        finished_ok = old.filter(status=DemoRun.Status.OK).count()
+        deleted = _delete(demo, mode, up_to_id=beyond[0])
+        tally.update(pruned_ok=F("pruned_ok") + finished_ok)
+    logger.info("pruned %d stored runs of %s/%s, kept the newest %d", deleted, demo, mode, keep)
+    return deleted
+
+
+def _delete(demo: str, mode: str, *, up_to_id: int) -> int:
+    # One statement, not QuerySet.delete(): that would load every old run to
+    # send a post_delete signal for each, and pruning changes no count a page
+    # shows, so nobody needs to hear of it.
+    table = connection.ops.quote_name(DemoRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s",
+            [demo, mode, up_to_id],
+        )
+        return cursor.rowcount

@@ -1,0 +1,115 @@
+"""Stored runs are pruned to the newest of each demo and mode, and still counted."""
+
+import logging
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError
+
+from lessons import run_pruning, run_writer, selectors
+from lessons.models import DemoRun, DemoRunTally
+from lessons.run_pruning import prune_runs
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def store(demo: str, mode: str, status: str, count: int) -> list[int]:
+    runs = DemoRun.objects.bulk_create(
+        DemoRun(demo=demo, mode=mode, params={}, status=status, elapsed=0.5, timeline=[])
+        for _ in range(count)
+    )
+    return [run.pk for run in runs]
+
+
+def kept_ids(demo: str, mode: str) -> set[int]:
+    return set(DemoRun.objects.filter(demo=demo, mode=mode).values_list("id", flat=True))
+
+
+def test_only_the_newest_runs_of_each_demo_and_mode_are_kept():
+    old_sleep = store("sleep", "async", "ok", 4)
+    new_sleep = store("sleep", "async", "ok", 3)
+    sync_sleep = store("sleep", "sync", "ok", 2)
+    weather = store("weather", "async", "failed", 5)
+
+    deleted = prune_runs(keep=3)
+
+    assert kept_ids("sleep", "async") == set(new_sleep)
+    assert kept_ids("sleep", "sync") == set(sync_sleep)  # fewer than kept: untouched
+    assert kept_ids("weather", "async") == set(weather[-3:])
+    assert deleted == len(old_sleep) + 2
+
+
+async def test_pruned_runs_still_count_in_runs_so_far():
+    await sync_to_async(store)("sleep", "async", "ok", 6)
+    await sync_to_async(store)("sleep", "async", "failed", 2)  # never counted
+    await sync_to_async(store)("sleep", "async", "ok", 2)
+    before = await selectors.demo_stats(demos=["sleep"])
+
+    await sync_to_async(prune_runs)(keep=3)
+    after = await selectors.demo_stats(demos=["sleep"])
+
+    assert await DemoRun.objects.acount() == 3
+    assert before["sleep"]["async"]["count"] == 8
+    assert after["sleep"]["async"]["count"] == 8
+
+
+def test_pruning_twice_counts_each_run_once():
+    store("sleep", "async", "ok", 5)
+    prune_runs(keep=2)
+    store("sleep", "async", "ok", 3)
+    prune_runs(keep=2)
+    prune_runs(keep=2)  # nothing left to prune
+
+    tally = DemoRunTally.objects.get(demo="sleep", mode="async")
+    assert tally.pruned_ok == 6
+    assert DemoRun.objects.count() == 2
+
+
+def test_pruning_sends_no_signal_per_run(django_assert_max_num_queries):
+    store("sleep", "async", "ok", 50)
+
+    # Not one query per run: the old runs go in one statement, not loaded first.
+    with django_assert_max_num_queries(12):
+        prune_runs(keep=10)
+
+    assert DemoRun.objects.count() == 10
+
+
+async def test_the_run_writer_prunes_once_enough_runs_are_stored(settings, monkeypatch):
+    settings.DEMO_RUNS_KEPT = 2
+    monkeypatch.setattr(run_writer, "PRUNE_EVERY", 4)
+    writer = run_writer.writer()
+    writer._stored_since_pruning = 0
+    row = run_writer.RunRow.of(
+        demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[], reason=""
+    )
+
+    for _ in range(3):
+        await writer.submit(row, attempts=1)
+    assert await DemoRun.objects.acount() == 3  # not yet: three new runs
+    await writer.submit(row, attempts=1)
+    await writer.drain()
+
+    assert await DemoRun.objects.acount() == 2
+    stats = await selectors.demo_stats(demos=["sleep"])
+    assert stats["sleep"]["async"]["count"] == 4
+
+
+async def test_a_failed_pruning_is_logged_and_the_runs_stay_stored(monkeypatch, caplog):
+    monkeypatch.setattr(run_writer, "PRUNE_EVERY", 1)
+
+    def broken(*, keep: int) -> int:
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(run_pruning, "prune_runs", broken)
+    row = run_writer.RunRow.of(
+        demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[], reason=""
+    )
+
+    with caplog.at_level(logging.WARNING, logger="lessons.run_writer"):
+        stored = await run_writer.writer().submit(row, attempts=1)
+        await run_writer.writer().drain()  # the pruning comes after the storing
+
+    assert stored is not None
+    assert await DemoRun.objects.acount() == 1
+    assert "could not prune old demo runs (database is locked)" in caplog.text
