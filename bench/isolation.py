@@ -56,7 +56,7 @@ async def _machine_heartbeat(seconds: float) -> asyncio.subprocess.Process:
 
 
 async def _window(site: Site, loaded: bool) -> dict:
-    control = await _machine_heartbeat(TASKS * SECONDS + 0.4 if loaded else PAGE_SECONDS)
+    # Started first, so its interpreter's start-up is over before anything is timed.
     page_readers = await PageReaders.start(
         site.port,
         LESSON_PATH,
@@ -64,6 +64,14 @@ async def _window(site: Site, loaded: bool) -> dict:
         seconds=PAGE_SECONDS,
         connections=PAGE_CONNECTIONS,
     )
+    try:
+        return await _timed_window(site, loaded, page_readers)
+    finally:
+        page_readers.stop()
+
+
+async def _timed_window(site: Site, loaded: bool, page_readers: PageReaders) -> dict:
+    control = await _machine_heartbeat(TASKS * SECONDS + 0.4 if loaded else PAGE_SECONDS)
     await _heartbeat(site, "start")
     runs: list = []
     if loaded:

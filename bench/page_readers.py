@@ -60,6 +60,11 @@ class PageReaders:
         assert self._process.stdin is not None
         self._process.stdin.write(b"go\n")
 
+    def stop(self) -> None:
+        """Kill the child if it is still there (a window that failed half-way)."""
+        if self._process.returncode is None:
+            self._process.kill()
+
     async def result(self) -> PageLoad:
         out, _ = await asyncio.wait_for(self._process.communicate(), 60)
         if self._process.returncode != 0:

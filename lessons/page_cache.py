@@ -49,6 +49,8 @@ MAX_PAGES = 512
 # its way; beyond it, readers wait for the render like everyone else.
 STALE_WHILE_RENDERING = 2 * page_freshness.MAX_AGE
 SCOPE_KEY = "lessons.page_cache"
+# Past this, a render no reader waits for is given up, and the kept copy with it.
+RENDER_BEHIND_SECONDS = 30.0
 
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -157,10 +159,17 @@ class PageCache:
         loop = asyncio.get_running_loop()
         rendering = self.rendering[key] = loop.create_future()
 
+        # A request of its own: the reader's cookies could make the answer
+        # unstorable (a fresh CSRF cookie) and so drop everyone's copy.
+        headers = [(name, value) for name, value in scope["headers"] if name in _IDENTITY_HEADERS]
+        request = {**scope, "headers": headers}
+
         async def render() -> None:
             page = None
             try:
-                page = await self._render(key, scope, *_no_reader())
+                # Nobody disconnects from this render to end it if it hangs.
+                async with asyncio.timeout(RENDER_BEHIND_SECONDS):
+                    page = await self._render(key, request, *_no_reader())
             except Exception:
                 logger.exception("could not render %s again", scope.get("path"))
             finally:

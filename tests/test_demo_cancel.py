@@ -10,6 +10,8 @@ from channels.testing import WebsocketCommunicator
 
 from lessons import run_writer, runtime
 from lessons.consumers import DemoConsumer
+from lessons.demos.registry import get_demo
+from lessons.demos.runner import DemoExecution
 from lessons.models import DemoRun
 from tutorialsite.asgi import application
 
@@ -182,3 +184,18 @@ async def test_a_run_cancelled_before_its_thread_starts_never_starts(settings, m
     assert finished["summary"] == "Cancelled before it started."
     assert finished["reason"] == "cancelled by the reader"
     assert await DemoRun.objects.acount() == 0
+
+
+async def test_a_cancel_that_comes_after_a_private_loop_run_ended_is_harmless():
+    execution = DemoExecution(
+        get_demo("blocking"),
+        "async",
+        {"tasks": 2, "block": 0.1},
+        emit=lambda event: None,
+        executor=runtime.sync_executor(),
+    )
+    result = await execution.execute()
+
+    execution.cancel("the reader left")  # its private loop is closed by now
+
+    assert result.status == "ok"

@@ -367,3 +367,55 @@ async def test_a_page_that_is_gone_is_not_served_from_the_kept_copy_again(site, 
     pages = await asyncio.gather(*(get(site, "/may-go/") for _ in range(3)))
 
     assert [status for status, _, _ in pages] == [404, 404, 404]
+
+
+@reader_page
+async def cookie_blind(request):
+    renders["count"] += 1
+    renders["cookies"] = dict(request.COOKIES)
+    return HttpResponse(f"render {renders['count']}")
+
+
+hanging = {"now": False}
+
+
+@reader_page
+async def may_hang(request):
+    if hanging["now"]:
+        await asyncio.sleep(3600)
+    return HttpResponse("answered")
+
+
+urlpatterns += [path("cookie-blind/", cookie_blind), path("may-hang/", may_hang)]
+
+
+@pytest.mark.urls(__name__)
+async def test_a_render_behind_a_reader_is_made_without_their_cookies(site, monkeypatch):
+    renders["count"] = 0
+    await get(site, "/cookie-blind/")
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+
+    await get(site, "/cookie-blind/", cookie="csrftoken=forged; theme=dark")
+    await site.settle()
+
+    assert renders["count"] == 2
+    assert renders["cookies"] == {}  # the render behind had none of the reader's
+
+
+@pytest.mark.urls(__name__)
+async def test_a_hanging_render_behind_the_readers_is_given_up(site, monkeypatch, caplog):
+    hanging["now"] = False
+    await get(site, "/may-hang/")
+    monkeypatch.setattr(page_freshness, "MAX_AGE", 0.0)
+    monkeypatch.setattr(page_cache, "RENDER_BEHIND_SECONDS", 0.1)
+    hanging["now"] = True
+
+    _, served, _ = await get(site, "/may-hang/")
+    await asyncio.wait_for(site.settle(), 5)
+    hanging["now"] = False
+    _, next_reader, _ = await get(site, "/may-hang/")
+
+    assert served == "answered"
+    assert "could not render /may-hang/ again" in caplog.text
+    assert site.rendering == {}  # nobody is left waiting for it
+    assert next_reader == "answered"

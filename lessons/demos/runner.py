@@ -1,6 +1,7 @@
 """Run one variant of a demo for real and report its events as they happen."""
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 from collections.abc import Callable
@@ -69,7 +70,9 @@ class DemoExecution:
             self._inner.cancel()
         private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
         if private_loop is not None and inner is not None:
-            private_loop.call_soon_threadsafe(inner.cancel)
+            # RuntimeError: the run ended and its loop closed meanwhile.
+            with contextlib.suppress(RuntimeError):
+                private_loop.call_soon_threadsafe(inner.cancel)
 
     async def execute(self) -> RunResult:
         variant = self.demo.variant(self.mode)
