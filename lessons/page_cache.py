@@ -18,9 +18,11 @@ a second when runs are stored, and after two seconds whatever happens. A
 stale page that nobody edited here, at most four seconds old, is still
 replayed, to the reader who found it stale as well: the fresh copy is
 rendered behind them, for the readers who come next, so nobody waits for a
-render that only brings the run statistics up to date. An edited page, or an
+render that only brings the run statistics up to date. That render is made
+with a request of its own, carrying the page's identity headers and no
+cookie, and is given up after ``RENDER_BEHIND_SECONDS``. An edited page, or an
 older one, waits for its render. A render that cannot be kept (an error, a
-page gone) drops the copy.
+page gone, a time-out) drops the copy.
 
 A fresh CSP nonce is put into each replayed page and its header.
 """
