@@ -10,7 +10,7 @@ from django.db import transaction
 
 from lessons import run_writer
 from lessons.demos.runner import RunResult
-from lessons.models import DemoRun, Lesson
+from lessons.models import Lesson
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +19,11 @@ STORE_ATTEMPTS = 4
 
 def demo_run_record(
     *, demo: str, mode: str, params: dict, result: RunResult
-) -> asyncio.Future[DemoRun | None]:
+) -> asyncio.Future[int | None]:
     """Store a finished run, retrying a briefly locked or unreachable database.
 
     Runs finishing together are written in one batch (lessons.run_writer). This
-    queues the run at once and returns what to await: the stored run, or None,
+    queues the run at once and returns what to await: the stored run's id, or None,
     after an error with the whole run is logged, if every attempt failed (a run
     is never dropped without a trace in the logs). The caller need not keep the
     run's timeline while it waits.

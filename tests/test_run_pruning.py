@@ -84,15 +84,14 @@ async def test_the_run_writer_prunes_once_enough_runs_are_stored(settings, monke
         demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[], reason=""
     )
 
-    for _ in range(3):
+    for _ in range(4):
         await writer.submit(row, attempts=1)
-    assert await DemoRun.objects.acount() == 3  # not yet: three new runs
+    assert await DemoRun.objects.acount() == 4  # due, and done before the next batch
     await writer.submit(row, attempts=1)
-    await writer.drain()
 
-    assert await DemoRun.objects.acount() == 2
+    assert await DemoRun.objects.acount() == 3  # two kept, then the new one
     stats = await selectors.demo_stats(demos=["sleep"])
-    assert stats["sleep"]["async"]["count"] == 4
+    assert stats["sleep"]["async"]["count"] == 5
 
 
 async def test_a_failed_pruning_is_logged_and_the_runs_stay_stored(monkeypatch, caplog):
@@ -107,8 +106,7 @@ async def test_a_failed_pruning_is_logged_and_the_runs_stay_stored(monkeypatch, 
     )
 
     with caplog.at_level(logging.WARNING, logger="lessons.run_writer"):
-        stored = await run_writer.writer().submit(row, attempts=1)
-        await run_writer.writer().drain()  # the pruning comes after the storing
+        stored = await run_writer.writer().submit(row, attempts=1)  # pruned first
 
     assert stored is not None
     assert await DemoRun.objects.acount() == 1

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
 from lessons import page_freshness, run_writer
 from lessons.models import DemoRun
@@ -32,16 +33,16 @@ def a_run(demo: str = "sleep", elapsed: float = 0.1) -> RunRow:
 @pytest.fixture
 def writes(monkeypatch):
     """Every call the writer makes to the database, as the list of runs it wrote."""
-    calls: list[list[DemoRun]] = []
-    real = DemoRun.objects.bulk_create
+    calls: list[list[RunRow]] = []
+    real = run_writer._insert_rows
 
-    def recording(runs, **options):  # in the writer's database thread
-        calls.append(list(runs))
-        if any(run.demo == "poison" for run in runs):
+    def recording(rows):  # in the writer's database thread
+        calls.append(list(rows))
+        if any(row.demo == "poison" for row in rows):
             raise IntegrityError("a run the database refuses")
-        return real(runs, **options)
+        return real(rows)
 
-    monkeypatch.setattr(DemoRun.objects, "bulk_create", recording)
+    monkeypatch.setattr(run_writer, "_insert_rows", recording)
     monkeypatch.setattr(run_writer, "FIRST_BACKOFF", 0.01)
     return calls
 
@@ -53,14 +54,14 @@ async def test_runs_finishing_together_are_written_in_one_batch(writes):
 
     assert len(writes) == 1
     assert len(writes[0]) == 20
-    assert all(run is not None and run.pk for run in stored)
+    assert all(isinstance(run_id, int) for run_id in stored)
     assert await DemoRun.objects.acount() == 20
 
 
 async def test_store_returns_once_the_run_is_in_the_database(writes):
-    run = await run_writer.writer().submit(a_run(elapsed=0.4321), attempts=3)
+    run_id = await run_writer.writer().submit(a_run(elapsed=0.4321), attempts=3)
 
-    assert (await DemoRun.objects.aget(pk=run.pk)).elapsed == 0.4321
+    assert (await DemoRun.objects.aget(pk=run_id)).elapsed == 0.4321
 
 
 async def test_a_run_the_database_refuses_does_not_sink_the_others(writes, caplog):
@@ -124,3 +125,35 @@ async def test_stored_runs_refresh_the_pages_statistics(writes):
     await run_writer.writer().submit(a_run(), attempts=3)
 
     assert page_freshness.versions()[1] != before
+
+
+async def test_a_stored_run_reads_back_as_it_was_written():
+    row = RunRow.of(
+        demo="sleep",
+        mode="sync",
+        params={"tasks": 2, "seconds": 0.5},
+        status="failed",
+        elapsed=1.25,
+        timeline=[{"task": 0, "start": 0.0, "end": 0.5, "ok": False, "output": [[0.5, "Hello"]]}],
+        reason="ValueError: no",
+    )
+
+    run_id = await run_writer.writer().submit(row, attempts=1)
+    run = await DemoRun.objects.aget(pk=run_id)
+
+    assert (run.demo, run.mode, run.status, run.elapsed, run.reason) == (
+        "sleep", "sync", "failed", 1.25, "ValueError: no"
+    )  # fmt: skip
+    assert run.params == {"tasks": 2, "seconds": 0.5}  # JSON, not a string of it
+    assert run.timeline[0]["output"] == [[0.5, "Hello"]]
+    assert abs((timezone.now() - run.created_at).total_seconds()) < 60
+
+
+def test_a_large_batch_is_inserted_in_several_statements_with_ids_in_order(monkeypatch):
+    monkeypatch.setattr(run_writer, "ROWS_PER_STATEMENT", 3)
+    rows = [a_run(elapsed=i / 100) for i in range(7)]
+
+    ids = run_writer._insert_rows(rows)
+
+    stored = dict(DemoRun.objects.values_list("id", "elapsed"))
+    assert [stored[run_id] for run_id in ids] == [i / 100 for i in range(7)]
