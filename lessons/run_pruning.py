@@ -42,22 +42,27 @@ def _prune_one(demo: str, mode: str, keep: int) -> int:
         beyond = list(runs.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
         if not beyond:
             return 0
-        old = runs.filter(id__lte=beyond[0])
-        finished_ok = old.filter(status=DemoRun.Status.OK).count()
-        deleted = _delete(demo, mode, up_to_id=beyond[0])
+        statuses = _delete(demo, mode, up_to_id=beyond[0])
+        deleted = len(statuses)
+        finished_ok = statuses.count(DemoRun.Status.OK)
         tally.update(pruned_ok=F("pruned_ok") + finished_ok)
     logger.info("pruned %d stored runs of %s/%s, kept the newest %d", deleted, demo, mode, keep)
     return deleted
 
 
-def _delete(demo: str, mode: str, *, up_to_id: int) -> int:
-    # One statement, not QuerySet.delete(): that would load every old run to
-    # send a post_delete signal for each, and pruning changes no count a page
-    # shows, so nobody needs to hear of it.
+def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
+    """Delete the runs up to ``up_to_id``; the status of each one deleted.
+
+    One statement, not QuerySet.delete(): that would load every old run to
+    send a post_delete signal for each, and pruning changes no count a page
+    shows, so nobody needs to hear of it. The tally is counted from what this
+    statement deleted, not from a count before it, which on PostgreSQL may
+    see a different set of rows.
+    """
     table = connection.ops.quote_name(DemoRun._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s",
+            f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s RETURNING status",
             [demo, mode, up_to_id],
         )
-        return cursor.rowcount
+        return [status for (status,) in cursor.fetchall()]

@@ -273,15 +273,16 @@ def _insert_rows(rows: list[RunRow]) -> list[int]:
                            row.timeline, row.reason, created_at)  # fmt: skip
             values = ", ".join([one_row] * len(chunk))
             cursor.execute(f"{into} VALUES {values} RETURNING {quote('id')}", params)
-            ids += [returned[0] for returned in cursor.fetchall()]
+            # Ids are given in VALUES order; RETURNING promises no order.
+            ids += sorted(returned[0] for returned in cursor.fetchall())
     return ids
 
 
 async def _prune() -> None:
     try:
         await _prune_in_thread(keep=settings.DEMO_RUNS_KEPT)
-    except DatabaseError as exc:  # the runs are stored; only the tidying waits
-        logger.warning("could not prune old demo runs (%s); trying again later", exc)
+    except Exception as exc:  # whatever it is, the batch behind it is still written
+        logger.warning("could not prune old demo runs (%s); trying again later", exc, exc_info=True)
 
 
 @database_sync_to_async

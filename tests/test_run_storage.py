@@ -82,7 +82,7 @@ def failing_database(monkeypatch, failures: int | None) -> list[str]:
     return attempts
 
 
-async def record_run() -> DemoRun | None:
+async def record_run() -> int | None:
     return await services.demo_run_record(
         demo="sleep", mode="async", params={"tasks": 1, "seconds": 0.1}, result=RESULT
     )

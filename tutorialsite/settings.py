@@ -297,8 +297,9 @@ DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
 # With Redis, a process holds each running demo's place under the shared cap as a
 # lease it renews; a process that dies gives its places back after this long.
 DEMO_LEASE_SECONDS = env_float("DEMO_LEASE_SECONDS", 15.0, minimum=1.0, maximum=600.0)
-# Stored runs kept per demo and mode; older ones are pruned and only counted
-# (lessons.run_pruning). At least the 500 recent runs a page's median uses.
+# Stored runs kept per demo and mode, whatever their outcome; older ones are
+# pruned and only counted (lessons.run_pruning). At least 500: a page's median
+# looks at the newest 500 that finished well.
 DEMO_RUNS_KEPT = env_int("DEMO_RUNS_KEPT", 10_000, minimum=500, maximum=10_000_000)
 # Live lesson updates: how many lessons one socket may watch at once.
 LESSON_WATCHES_PER_CONNECTION = 5
