@@ -32,6 +32,7 @@ BENCH_ENV = {
     "DEMO_SYNC_WORKERS": "64",
     "DEMO_MAX_RUNNING": "10000",
     "DEMO_RATE_LIMIT": "1000000/s",
+    "DEMO_SOCKETS_PER_CLIENT": "1000000",  # every bench reader comes from 127.0.0.1
 }
 
 

@@ -52,6 +52,9 @@ class ActiveRun:
 
 
 class DemoConsumer(AsyncWebsocketConsumer):
+    # Whether this socket holds a place under the per-client cap (connect).
+    admitted = False
+
     async def connect(self) -> None:
         self.runs: dict[str, ActiveRun] = {}
         # Every run's task, and then its storing, until done (a finished run
@@ -62,6 +65,11 @@ class DemoConsumer(AsyncWebsocketConsumer):
         self.watching: set[int] = set()
         client = self.scope.get("client") or ("unknown", 0)
         self.client_key = client_key(str(client[0]))
+        self.admitted = runtime.socket_counter().admit(self.client_key)
+        if not self.admitted:
+            logger.warning("refused a demo socket: %s holds too many already", self.client_key)
+            await self.close()  # before accepting: the handshake is refused (403)
+            return
         shutdown.track(self)
         await self.accept()
 
@@ -85,6 +93,9 @@ class DemoConsumer(AsyncWebsocketConsumer):
         raise StopConsumer
 
     async def disconnect(self, code: int) -> None:
+        if self.admitted:
+            runtime.socket_counter().release(self.client_key)
+            self.admitted = False
         shutdown.untrack(self)
         await self._stop_runs("the reader left")
         await self._leave_lesson_groups()

@@ -143,3 +143,31 @@ class RateLimiter:
         self._last_sweep = now
         for client in [c for c, s in self._starts.items() if not s or s[-1] <= now - self.period]:
             del self._starts[client]
+
+
+@dataclass
+class SocketCounter:
+    """Open demo sockets per client (``client_key``) in this process, at most ``per_client``.
+
+    One address holding thousands of idle sockets would take the memory and
+    file descriptors every other reader needs; a household or an office
+    behind one address still gets plenty. Per process: nginx's
+    ``limit_conn`` caps the whole site (deploy/nginx.conf).
+    """
+
+    per_client: int
+    open: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, key: str) -> bool:
+        count = self.open.get(key, 0)
+        if count >= self.per_client:
+            return False
+        self.open[key] = count + 1
+        return True
+
+    def release(self, key: str) -> None:
+        count = self.open.get(key, 0) - 1
+        if count > 0:
+            self.open[key] = count
+        else:
+            self.open.pop(key, None)

@@ -12,7 +12,7 @@ from functools import cache
 
 from django.conf import settings
 
-from lessons.limits import CapacityGate, RateLimiter
+from lessons.limits import CapacityGate, RateLimiter, SocketCounter
 from lessons.shared_limits import RedisCapacityGate, RedisRateLimiter
 
 
@@ -49,8 +49,14 @@ def rate_limiter() -> RateLimiter | RedisRateLimiter:
     return RateLimiter(count=count, period=period)
 
 
+@cache
+def socket_counter() -> SocketCounter:
+    """Demo sockets open per client address, in this process."""
+    return SocketCounter(per_client=settings.DEMO_SOCKETS_PER_CLIENT)
+
+
 def reset() -> None:
     if sync_executor.cache_info().currsize:
         sync_executor().shutdown(wait=False, cancel_futures=True)
-    for made in (sync_executor, running_gate, thread_gate, rate_limiter):
+    for made in (sync_executor, running_gate, thread_gate, rate_limiter, socket_counter):
         made.cache_clear()

@@ -294,6 +294,8 @@ DEMO_SYNC_WORKERS = env_int("DEMO_SYNC_WORKERS", 8, minimum=1, maximum=256)
 DEMO_MAX_RUNNING = env_int("DEMO_MAX_RUNNING", 50, minimum=1, maximum=100_000)
 DEMO_MAX_PER_CONNECTION = 2
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
+# Demo sockets one client address may hold open at once, per process.
+DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maximum=1_000_000)
 # With Redis, a process holds each running demo's place under the shared cap as a
 # lease it renews; a process that dies gives its places back after this long.
 DEMO_LEASE_SECONDS = env_float("DEMO_LEASE_SECONDS", 15.0, minimum=1.0, maximum=600.0)
