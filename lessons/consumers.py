@@ -67,7 +67,8 @@ class DemoConsumer(AsyncWebsocketConsumer):
         self.client_key = client_key(str(client[0]))
         self.admitted = runtime.socket_counter().admit(self.client_key)
         if not self.admitted:
-            logger.warning("refused a demo socket: %s holds too many already", self.client_key)
+            # Not a warning: one client opening sockets in a loop would flood the log.
+            logger.debug("refused a demo socket: %s holds too many already", self.client_key)
             await self.close()  # before accepting: the handshake is refused (403)
             return
         shutdown.track(self)

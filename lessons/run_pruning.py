@@ -32,17 +32,26 @@ def prune_runs(*, keep: int) -> int:
     return deleted
 
 
+def _oldest_kept_beyond(demo: str, mode: str, keep: int) -> int | None:
+    """The id of the newest run past the ``keep`` newest, or None if there is none."""
+    runs = DemoRun.objects.filter(demo=demo, mode=mode)
+    # Ids grow with every insert, so the newest runs have the highest ids.
+    beyond = list(runs.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
+    return beyond[0] if beyond else None
+
+
 def _prune_one(demo: str, mode: str, keep: int) -> int:
+    # Looked at first without the lock: most of the time nothing is due.
+    if _oldest_kept_beyond(demo, mode, keep) is None:
+        return 0
     DemoRunTally.objects.get_or_create(demo=demo, mode=mode)
     with transaction.atomic():
         tally = DemoRunTally.objects.filter(demo=demo, mode=mode)
         tally.update(pruned_ok=F("pruned_ok"))  # takes the lock (see above)
-        runs = DemoRun.objects.filter(demo=demo, mode=mode)
-        # Ids grow with every insert, so the newest runs have the highest ids.
-        beyond = list(runs.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
-        if not beyond:
+        up_to_id = _oldest_kept_beyond(demo, mode, keep)  # again: another may have pruned
+        if up_to_id is None:
             return 0
-        statuses = _delete(demo, mode, up_to_id=beyond[0])
+        statuses = _delete(demo, mode, up_to_id=up_to_id)
         deleted = len(statuses)
         finished_ok = statuses.count(DemoRun.Status.OK)
         tally.update(pruned_ok=F("pruned_ok") + finished_ok)

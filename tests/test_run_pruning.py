@@ -123,3 +123,12 @@ async def test_a_failed_pruning_is_logged_and_the_runs_stay_stored(monkeypatch, 
     assert stored is not None
     assert await DemoRun.objects.acount() == 1
     assert f"could not prune old demo runs ({failure})" in caplog.text
+
+
+def test_nothing_is_locked_or_written_when_nothing_is_due(django_assert_num_queries):
+    store("sleep", "async", "ok", 3)
+
+    with django_assert_num_queries(2):  # the pairs, then one look at each
+        assert prune_runs(keep=3) == 0
+
+    assert not DemoRunTally.objects.exists()
