@@ -8,6 +8,7 @@ process and the same run:
 - ``/bench/django/hello/``: Django's stock middleware list and an async view;
 - ``/bench/product/hello/``: the same view through the product's middleware;
 - ``/bench/heartbeat/start|stop``: event-loop lag while a scenario runs;
+- ``/bench/gc/``: the garbage collections so far, and their pauses;
 - ``/ws/bench/``: the bare Channels consumer.
 """
 
@@ -21,6 +22,7 @@ from bench.baselines import (
     BenchDjangoHandler,
     raw_hello,
 )
+from bench.gc_watch import gc_app
 from bench.heartbeat import heartbeat_app
 from tutorialsite.asgi import application as product
 
@@ -40,6 +42,8 @@ async def application(scope, receive, send):  # type: ignore[no-untyped-def]
             return await product_django(scope, receive, send)
         if path.startswith("/bench/heartbeat/"):
             return await heartbeat_app(scope, receive, send)
+        if path == "/bench/gc/":
+            return await gc_app(scope, receive, send)
     elif scope["type"] == "websocket" and path == "/ws/bench/":
         return await bare_consumer(scope, receive, send)
     return await product(scope, receive, send)

@@ -8,10 +8,13 @@ checked for every event, so a lost message is an error, not a fast run.
 """
 
 import asyncio
+import json
 import time
 
+from bench import gc_watch
+from bench.http_load import fetch
 from bench.report import Result, Target, say
-from bench.server import Site, Workspace
+from bench.server import HOST, Site, Workspace
 from bench.stats import median, percentile
 from bench.ws_load import close_readers, open_readers, run_all_at_once
 
@@ -32,11 +35,13 @@ async def _round(site: Site, name: str, clients: int) -> dict:
     readers = await open_readers(site.ws_url + PATHS[name], clients, origin=site.origin)
     opening = time.perf_counter() - opened_at
     await asyncio.sleep(1.0)  # let the handshakes' work settle
+    gc_before = await _server_gc(site)
     cpu_before = site.cpu_seconds()
     try:
         runs = await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=SECONDS)
         await asyncio.sleep(0.5)  # storing and cleaning up after the burst count too
         cpu = site.cpu_seconds() - cpu_before
+        collections = gc_watch.between(gc_before, await _server_gc(site))
     finally:
         await close_readers(readers)
     server = [r.server for r in runs if r.server is not None]
@@ -52,7 +57,15 @@ async def _round(site: Site, name: str, clients: int) -> dict:
         "client_p99": round(percentile(client, 99), 4),
         "server_cpu_ms_per_run": round(cpu / clients * 1000, 3),
         "seconds_to_open": round(opening, 2),
+        # Where the server's collections fell: a full one pauses every reader at once.
+        "server_gc": collections,
     }
+
+
+async def _server_gc(site: Site) -> dict:
+    status, body = await fetch(HOST, site.port, "/bench/gc/")
+    assert status == 200, body
+    return json.loads(body)
 
 
 async def _measure(site: Site, result: Result, clients: int, rounds: int) -> None:
@@ -61,17 +74,30 @@ async def _measure(site: Site, result: Result, clients: int, rounds: int) -> Non
         await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=0.2)
         await close_readers(readers)
     rounds_done: dict[str, list[dict]] = {"product": [], "bare": []}
+    gc_at_start = await _server_gc(site)
     for index in range(rounds):
         order = ["bare", "product"] if index % 2 == 0 else ["product", "bare"]
         for name in order:
             say(f"  readers: round {index + 1}/{rounds}, {name}, {clients} clients")
             measured = await _round(site, name, clients)
             rounds_done[name].append(measured)
+            collected = measured["server_gc"]
             say(
                 f"    server p99 {measured['server_p99']:.3f} s, "
-                f"reader p99 {measured['client_p99']:.3f} s, errors {measured['errors']}"
+                f"reader p99 {measured['client_p99']:.3f} s, errors {measured['errors']}; "
+                f"server GC: {collected['young_collections']} young, "
+                f"{collected['full_collections']} full "
+                f"({collected['full_pause_seconds']:.2f} s)"
             )
             await asyncio.sleep(1.0)
+
+    # The collections of the whole scenario, opening and closing sockets included:
+    # the full ones not in any round fell where no run was timed.
+    whole_run = gc_watch.between(gc_at_start, await _server_gc(site))
+    say(
+        f"  readers: server GC over all rounds: {whole_run['young_collections']} young, "
+        f"{whole_run['full_collections']} full ({whole_run['full_pause_seconds']:.2f} s)"
+    )
 
     def med(name: str, key: str) -> float:
         return median([r[key] for r in rounds_done[name]])
@@ -81,6 +107,7 @@ async def _measure(site: Site, result: Result, clients: int, rounds: int) -> Non
         "rounds_each": rounds,
         "demo": {"name": "sleep", "mode": "async", "tasks": TASKS, "seconds": SECONDS},
         "rounds": rounds_done,
+        "server_gc_all_rounds": whole_run,
         "medians": {
             name: {
                 key: med(name, key)

@@ -9,7 +9,6 @@ layer group, and a staff save on any process reaches it as ``lesson_updated``.
 """
 
 import asyncio
-import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -39,9 +38,19 @@ _encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 @dataclass(slots=True)
 class ActiveRun:
     request: RunRequest
+    consumer: "DemoConsumer"
     task: asyncio.Task[None] | None = None
     execution: DemoExecution | None = None
     cancel_reason: str = field(default="")
+
+    def emit(self, event: Event) -> None:
+        """Send one of the run's events, marked with its id in place.
+
+        The reporter makes a new dict for every event and keeps none; a
+        thousand runs make eleven thousand events at once.
+        """
+        event["id"] = self.request.id
+        self.consumer.send_event(event)
 
     def cancel(self, reason: str) -> None:
         self.cancel_reason = reason
@@ -60,6 +69,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
         # Every run's task, and then its storing, until done (a finished run
         # leaves self.runs before it is stored).
         self.run_tasks: set[asyncio.Future[Any]] = set()
+        self._untrack = self.run_tasks.discard  # one bound method, not one per run
         self.outbox: list[Event] = []
         self.sender: asyncio.Task[None] | None = None
         self.watching: set[int] = set()
@@ -161,7 +171,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 f"too many runs started; try again in {max(1, round(wait))} s",
                 request.id,
             )
-        active = ActiveRun(request=request)
+        active = ActiveRun(request=request, consumer=self)
         self.runs[request.id] = active
         # Started eagerly: the run is accepted and takes its place (gates, then
         # its turn to start, lessons.start_pacing) before receive returns,
@@ -221,19 +231,19 @@ class DemoConsumer(AsyncWebsocketConsumer):
         )  # fmt: skip
         uses_thread = demo.variant(request.mode).where != Where.LOOP
         gates = (
-            [runtime.thread_gate(), runtime.running_gate()]
+            (runtime.thread_gate(), runtime.running_gate())
             if uses_thread
-            else [runtime.running_gate()]
+            else (runtime.running_gate(),)
         )
 
         def queued(position: int) -> None:
             self.send_event({"type": "queued", "id": request.id, "position": position})
 
-        held = []
+        held = 0  # how many of the gates this run holds
         try:
             for gate in gates:
                 await gate.acquire(queued)
-                held.append(gate)
+                held += 1
             if not uses_thread:
                 # A few programs start their clocks per turn of the loop, not a
                 # crowd's worth; a run cancelled meanwhile has not started.
@@ -242,7 +252,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
                 demo,
                 request.mode,
                 request.params,
-                emit=functools.partial(self._send_run_event, request.id),
+                emit=active.emit,
                 executor=runtime.sync_executor(),
             )
             result = await active.execution.execute()
@@ -257,7 +267,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             self._never_started(request, active.cancel_reason)
             return
         finally:
-            for gate in held:
+            for gate in gates[:held]:
                 giving_back = gate.release()
                 if giving_back is not None:
                     # The shared gate's place is free for every process before the run is over.
@@ -284,12 +294,6 @@ class DemoConsumer(AsyncWebsocketConsumer):
             )
         )
 
-    def _send_run_event(self, run_id: str, event: Event) -> None:
-        # Marked in place: the reporter makes a new dict for every event and
-        # keeps none, and a thousand runs make eleven thousand events at once.
-        event["id"] = run_id
-        self.send_event(event)
-
     def _never_started(self, request: RunRequest, reason: str) -> None:
         self.send_event(
             {"type": "finished", "id": request.id, "elapsed": 0.0, "status": "cancelled",
@@ -298,7 +302,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
 
     def _track(self, future: asyncio.Future[Any]) -> None:
         self.run_tasks.add(future)
-        future.add_done_callback(self.run_tasks.discard)
+        future.add_done_callback(self._untrack)
 
     # Sending --------------------------------------------------------------
     # Events are produced by plain function calls (the demo's reporter), so

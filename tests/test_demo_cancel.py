@@ -199,3 +199,53 @@ async def test_a_cancel_that_comes_after_a_private_loop_run_ended_is_harmless():
     execution.cancel("the reader left")  # its private loop is closed by now
 
     assert result.status == "ok"
+
+
+def sleep_execution(**params) -> DemoExecution:
+    return DemoExecution(
+        get_demo("sleep"), "async", params, emit=lambda event: None,
+        executor=runtime.sync_executor(),
+    )  # fmt: skip
+
+
+async def test_a_cancelled_async_run_leaves_the_task_that_awaited_it_uncancelled():
+    # The program runs in the caller's own task: the run's cancel must not
+    # leave that task cancelling, or its next await would be cut short.
+    execution = sleep_execution(tasks=2, seconds=5)
+
+    async def caller() -> tuple[str, int, float]:
+        result = await execution.execute()
+        still_cancelling = asyncio.current_task().cancelling()
+        await asyncio.sleep(0.01)  # raises if a cancel were still pending
+        return result.status, still_cancelling, result.elapsed
+
+    awaiting = asyncio.create_task(caller())
+    await asyncio.sleep(0.05)
+    execution.cancel("cancelled by the reader")
+    status, still_cancelling, elapsed = await asyncio.wait_for(awaiting, 2)
+
+    assert (status, still_cancelling) == ("cancelled", 0)
+    assert elapsed < 1
+
+
+async def test_a_caller_cancelled_together_with_its_run_stays_cancelled():
+    execution = sleep_execution(tasks=1, seconds=5)
+    awaiting = asyncio.create_task(execution.execute())
+    await asyncio.sleep(0.05)
+
+    execution.cancel("the reader left")
+    awaiting.cancel()  # and the server stops the caller too
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(awaiting, 2)
+
+
+async def test_a_caller_cancelled_alone_is_not_turned_into_a_cancelled_run():
+    execution = sleep_execution(tasks=1, seconds=5)
+    awaiting = asyncio.create_task(execution.execute())
+    await asyncio.sleep(0.05)
+
+    awaiting.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(awaiting, 2)

@@ -17,13 +17,19 @@ import inspect
 import threading
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from lessons.demos.errors import explain
 
 _current_run: ContextVar["RunReporter | None"] = ContextVar("current_run", default=None)
+# Which task a print belongs to. A sync task sets it in its thread. An async
+# task is looked up by its asyncio task instead: setting a context variable in
+# each would give each a new context mapping, and a thousand runs at once feel
+# every object they hold in garbage collections. Tasks an async task starts
+# itself are not its own, and print as the program.
 _current_task: ContextVar[int | None] = ContextVar("current_task", default=None)
+_async_task_index: dict[asyncio.Task[Any], int] = {}
 
 Event = dict[str, Any]
 
@@ -36,23 +42,10 @@ class RunCancelled(BaseException):
     """
 
 
-class CancelFlag:
-    """Set once, read from any thread: ``threading.Event`` without its Condition.
-
-    Nothing ever waits on it, and a run lives for the whole of a reader's run,
-    so the lighter object is worth it when a thousand runs go at once.
-    """
-
-    __slots__ = ("_set",)
-
-    def __init__(self) -> None:
-        self._set = False
-
-    def set(self) -> None:
-        self._set = True
-
-    def is_set(self) -> bool:
-        return self._set
+# Numbering a run's tasks: one lock for every run rather than one each (it
+# is held for a few instructions), since a run holds its objects for its
+# whole time and a thousand runs at once feel each one in garbage collections.
+_numbering = threading.Lock()
 
 
 class RunReporter:
@@ -62,11 +55,12 @@ class RunReporter:
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._emit = emit
-        self._lock = threading.Lock()
         self._started_at: float | None = None
         self._task_count = 0
         self.tasks: list[dict[str, Any]] = []
-        self.cancel_requested = CancelFlag()
+        # Set once, read from any thread; nothing ever waits for it, so a plain
+        # attribute, not a threading.Event.
+        self.cancel_requested = False
 
     # Time -----------------------------------------------------------------
     def start(self) -> None:
@@ -83,10 +77,12 @@ class RunReporter:
 
     # Tasks ------------------------------------------------------------------
     def new_task(self) -> int:
-        with self._lock:
+        with _numbering:
             index = self._task_count
             self._task_count += 1
-            self.tasks.append({"task": index, "start": None, "end": None, "ok": None, "output": []})
+            # No output yet is an empty tuple (a list is made at the first line):
+            # one object fewer per task for the whole of its run.
+            self.tasks.append({"task": index, "start": None, "end": None, "ok": None, "output": ()})
         return index
 
     def task_started(self, index: int) -> None:
@@ -106,11 +102,14 @@ class RunReporter:
     def output(self, index: int | None, text: str) -> None:
         t = self.now()
         if index is not None:
-            self.tasks[index]["output"].append([t, text])
+            record = self.tasks[index]
+            if not record["output"]:
+                record["output"] = []
+            record["output"].append([t, text])
         self.emit({"type": "output", "task": index, "text": text, "t": t})
 
     def check_cancelled(self) -> None:
-        if self.cancel_requested.is_set():
+        if self.cancel_requested:
             raise RunCancelled
 
     # Delivery ---------------------------------------------------------------
@@ -120,9 +119,14 @@ class RunReporter:
         else:
             self._loop.call_soon_threadsafe(self._emit, event)
 
-    def bind(self) -> None:
+    def bind(self) -> Token["RunReporter | None"]:
         """Make this reporter the current run in this thread or task context."""
-        _current_run.set(self)
+        return _current_run.set(self)
+
+    @staticmethod
+    def unbind(token: Token["RunReporter | None"]) -> None:
+        """Give the context back the run it had before ``bind``."""
+        _current_run.reset(token)
 
 
 MAX_LINE = 500
@@ -135,7 +139,18 @@ def print(*values: object, sep: str = " ", end: str = "\n") -> None:  # noqa: A0
         builtins.print(*values, sep=sep, end=end)
         return
     reporter.check_cancelled()
-    reporter.output(_current_task.get(), sep.join(str(value) for value in values)[:MAX_LINE])
+    reporter.output(_task_index(), sep.join(str(value) for value in values)[:MAX_LINE])
+
+
+def _task_index() -> int | None:
+    index = _current_task.get()
+    if index is not None:
+        return index
+    try:
+        current = asyncio.current_task()
+    except RuntimeError:  # no loop in this thread: a sync program outside its tasks
+        return None
+    return _async_task_index.get(current) if current is not None else None
 
 
 def task(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,7 +198,12 @@ def task(fn: Callable[..., Any]) -> Callable[..., Any]:
 async def _run_async(
     reporter: RunReporter, index: int, fn: Callable[..., Any], args: tuple, kwargs: dict
 ) -> Any:
-    _current_task.set(index)  # each asyncio task runs in its own context copy
+    current = asyncio.current_task()
+    assert current is not None, "a coroutine runs in a task"
+    # A task awaited directly by another runs in its task: the outer one's
+    # index comes back when it returns.
+    outer = _async_task_index.get(current)
+    _async_task_index[current] = index
     reporter.task_started(index)
     try:
         result = await fn(*args, **kwargs)
@@ -193,5 +213,10 @@ async def _run_async(
     except Exception as exc:
         reporter.task_finished(index, error=explain(exc))
         raise
+    finally:
+        if outer is None:
+            del _async_task_index[current]
+        else:
+            _async_task_index[current] = outer
     reporter.task_finished(index)
     return result

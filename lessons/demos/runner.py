@@ -37,9 +37,12 @@ def summary_for(elapsed: float) -> str:
 class DemoExecution:
     """One run of one variant. ``execute`` runs it; ``cancel`` stops it early.
 
-    Cancelling is cooperative and never cancels the caller's task: an async
-    variant's own task is cancelled at once, a thread variant stops before its
-    next step (a thread cannot be interrupted inside ``time.sleep``).
+    Cancelling is cooperative: an async variant is cancelled at once, a thread
+    variant stops before its next step (a thread cannot be interrupted inside
+    ``time.sleep``). An async variant runs in the task that awaits ``execute``;
+    a cancel of the run cancels that task only while the program runs, and
+    ``execute`` takes it back (``uncancel``) and returns the cancelled run, so
+    the caller is never left cancelled by it.
     """
 
     def __init__(
@@ -57,17 +60,22 @@ class DemoExecution:
         self._executor = executor
         self._loop = asyncio.get_running_loop()
         self.reporter = RunReporter(self._loop, emit)
+        # The task running an async variant's program, while it runs; whether
+        # ``cancel`` cancelled it; whether someone else did as well.
         self._inner: asyncio.Task[Any] | None = None
+        self._cancelled_inner = False
+        self._cancelled_from_outside = False
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._cancel_reason = ""
 
     def cancel(self, reason: str = "cancelled by the reader") -> None:
-        if self.reporter.cancel_requested.is_set():
+        if self.reporter.cancel_requested:
             return
         self._cancel_reason = reason
-        self.reporter.cancel_requested.set()
+        self.reporter.cancel_requested = True
         if self._inner is not None:
             self._inner.cancel()
+            self._cancelled_inner = True
         private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
         if private_loop is not None and inner is not None:
             # RuntimeError: the run ended and its loop closed meanwhile.
@@ -85,9 +93,11 @@ class DemoExecution:
                     elapsed = await self._on_thread(variant.main)
                 case Where.PRIVATE_LOOP:
                     elapsed = await self._on_private_loop(variant.main)
-        except (asyncio.CancelledError, RunCancelled):
-            if not self.reporter.cancel_requested.is_set():
+        except (asyncio.CancelledError, RunCancelled) as stop:
+            if not self.reporter.cancel_requested:
                 raise  # our caller was cancelled, not just this run
+            if isinstance(stop, asyncio.CancelledError) and self._cancelled_from_outside:
+                raise  # this run's cancel, and the caller's as well
             if not self.reporter.started:
                 # Its thread or task had not begun the program yet.
                 return RunResult(
@@ -103,20 +113,30 @@ class DemoExecution:
         return self._finish("failed" if failed else "ok", elapsed)
 
     async def _on_loop(self, main: Callable[..., Any]) -> float:
-        context = contextvars.copy_context()
-        context.run(self.reporter.bind)
-
+        # In the caller's task, not one of its own: a task, its context and a
+        # coroutine or two less per run, which a thousand runs at once feel as
+        # garbage collections. The reporter is bound for the program's time
+        # only, and the tasks it makes inherit it.
+        #
         # The clock covers the program alone: it starts when main does, in a
         # turn of the loop shared with at most a few other programs' starts
         # (the consumer paces them, lessons.start_pacing), and stops as main
-        # returns, not once this task's caller has been woken.
-        async def timed() -> float:
+        # returns.
+        task = asyncio.current_task()
+        assert task is not None, "execute runs in a task"
+        bound = self.reporter.bind()
+        self._inner = task
+        try:
             self.reporter.start()
             await main(**self.params)
             return self.reporter.now()
-
-        self._inner = self._loop.create_task(timed(), context=context)
-        return await self._inner
+        finally:
+            self._inner = None
+            self.reporter.unbind(bound)
+            if self._cancelled_inner:
+                # Our cancel is taken back, so the caller's task is not left
+                # cancelling; any cancel still counted came from elsewhere.
+                self._cancelled_from_outside = task.uncancel() > 0
 
     async def _on_thread(self, main: Callable[..., Any]) -> float:
         def work() -> float:

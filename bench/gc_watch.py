@@ -1,0 +1,74 @@
+"""The server's garbage collections, counted per generation with their pauses.
+
+A full collection walks every object the process holds, and with a thousand
+readers connected it stops the loop for a noticeable time; which round of a
+scenario it lands in can decide that round's p99. So the readers scenario
+records, per round, how many collections ran and how long the full ones
+held the loop (``/bench/gc/``), and the results show where the pauses fell.
+"""
+
+import gc
+import json
+import time
+from typing import Any
+
+OLDEST = 2
+
+
+class GcWatch:
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.pause_seconds = [0.0, 0.0, 0.0]
+        self.longest_pause = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def on_collection(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info["generation"]
+        pause = time.perf_counter() - self._started
+        self.collections[generation] += 1
+        self.pause_seconds[generation] += pause
+        self.longest_pause[generation] = max(self.longest_pause[generation], pause)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "collections": list(self.collections),
+            "pause_seconds": [round(s, 4) for s in self.pause_seconds],
+            "longest_pause": [round(s, 4) for s in self.longest_pause],
+            "tracked_objects": len(gc.get_objects()),
+        }
+
+
+WATCH = GcWatch()
+gc.callbacks.append(WATCH.on_collection)
+
+
+def between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What happened between two snapshots: collections and pauses per generation."""
+    return {
+        "young_collections": after["collections"][0] - before["collections"][0],
+        "middle_collections": after["collections"][1] - before["collections"][1],
+        "full_collections": after["collections"][OLDEST] - before["collections"][OLDEST],
+        "full_pause_seconds": round(
+            after["pause_seconds"][OLDEST] - before["pause_seconds"][OLDEST], 4
+        ),
+        "all_pause_seconds": round(sum(after["pause_seconds"]) - sum(before["pause_seconds"]), 4),
+        "tracked_objects_after": after["tracked_objects"],
+    }
+
+
+async def gc_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    payload = json.dumps(WATCH.snapshot()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
