@@ -16,19 +16,20 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutorialsite.settings")
 
+from bench import gc_watch
 from bench.baselines import (
     DJANGO_DEFAULT_MIDDLEWARE,
     BareDemoConsumer,
     BenchDjangoHandler,
     raw_hello,
 )
-from bench.gc_watch import gc_app
 from bench.heartbeat import heartbeat_app
 from tutorialsite.asgi import application as product
 
 stock_django = BenchDjangoHandler(middleware=DJANGO_DEFAULT_MIDDLEWARE)
 product_django = BenchDjangoHandler(middleware=None)
 bare_consumer = BareDemoConsumer.as_asgi()
+gc_watch.install()
 
 
 async def application(scope, receive, send):  # type: ignore[no-untyped-def]
@@ -43,7 +44,7 @@ async def application(scope, receive, send):  # type: ignore[no-untyped-def]
         if path.startswith("/bench/heartbeat/"):
             return await heartbeat_app(scope, receive, send)
         if path == "/bench/gc/":
-            return await gc_app(scope, receive, send)
+            return await gc_watch.gc_app(scope, receive, send)
     elif scope["type"] == "websocket" and path == "/ws/bench/":
         return await bare_consumer(scope, receive, send)
     return await product(scope, receive, send)

@@ -37,12 +37,18 @@ class GcWatch:
             "collections": list(self.collections),
             "pause_seconds": [round(s, 4) for s in self.pause_seconds],
             "longest_pause": [round(s, 4) for s in self.longest_pause],
+            # A walk of the whole heap: taken between timed runs only.
             "tracked_objects": len(gc.get_objects()),
         }
 
 
 WATCH = GcWatch()
-gc.callbacks.append(WATCH.on_collection)
+
+
+def install() -> None:
+    """Start counting in this process (the server's; bench.asgi calls it)."""
+    if WATCH.on_collection not in gc.callbacks:
+        gc.callbacks.append(WATCH.on_collection)
 
 
 def between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -34,10 +34,10 @@ async def _round(site: Site, name: str, clients: int) -> dict:
     opened_at = time.perf_counter()
     readers = await open_readers(site.ws_url + PATHS[name], clients, origin=site.origin)
     opening = time.perf_counter() - opened_at
-    await asyncio.sleep(1.0)  # let the handshakes' work settle
-    gc_before = await _server_gc(site)
-    cpu_before = site.cpu_seconds()
     try:
+        await asyncio.sleep(1.0)  # let the handshakes' work settle
+        gc_before = await _server_gc(site)
+        cpu_before = site.cpu_seconds()
         runs = await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=SECONDS)
         await asyncio.sleep(0.5)  # storing and cleaning up after the burst count too
         cpu = site.cpu_seconds() - cpu_before

@@ -123,9 +123,12 @@ class DemoConsumer(AsyncWebsocketConsumer):
             active.cancel(reason)
         # Sync runs stop before their next step: wait for them, and for their
         # storing (which a run ending meanwhile adds), so nothing of this
-        # connection is left running once it is gone.
+        # connection is left running once it is gone. asyncio.wait, not
+        # gather: if daphne kills this handler for taking too long to close,
+        # the runs still end as cancelled and are stored, instead of being
+        # cancelled with it.
         while pending := [task for task in self.run_tasks if not task.done()]:
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.wait(pending)
 
     async def _leave_lesson_groups(self) -> None:
         for lesson in self.watching:

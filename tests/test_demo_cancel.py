@@ -10,7 +10,9 @@ from channels.testing import WebsocketCommunicator
 
 from lessons import runtime
 from lessons.consumers import DemoConsumer
+from lessons.demos.base import Demo, Variant, Where
 from lessons.demos.registry import get_demo
+from lessons.demos.reporting import print  # noqa: A004 (the demos' own print)
 from lessons.demos.runner import DemoExecution
 from lessons.models import DemoRun
 from tutorialsite.asgi import application
@@ -249,3 +251,32 @@ async def test_a_caller_cancelled_alone_is_not_turned_into_a_cancelled_run():
 
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(awaiting, 2)
+
+
+async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alone():
+    # The program's top level runs in the caller's task, and a cancel made from
+    # there (through its emit) cannot cancel that task: on Python 3.12 a task's
+    # cancel of itself outlives uncancel and would cut the caller's next await.
+    async def last_words() -> None:
+        await asyncio.sleep(0)
+        print("done")  # its emit cancels the run; the program returns at once
+
+    demo = Demo(
+        name="last-words", title="", description="", params=(),
+        sync=Variant("Run sync", lambda: None, Where.THREAD, shown=()),
+        async_=Variant("Run async", last_words, Where.LOOP, shown=()),
+    )  # fmt: skip
+    execution = None
+
+    def emit(event: dict) -> None:
+        if event["type"] == "output":
+            execution.cancel("cancelled by the reader")
+
+    execution = DemoExecution(demo, "async", {}, emit=emit, executor=runtime.sync_executor())
+
+    async def caller() -> str:
+        result = await execution.execute()
+        await asyncio.sleep(0.01)  # raises if a cancel were still pending
+        return result.status
+
+    assert await asyncio.wait_for(caller(), 2) == "ok"  # it had finished its work

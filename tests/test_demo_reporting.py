@@ -4,7 +4,7 @@ import asyncio
 import json
 import threading
 
-from lessons.demos.reporting import RunReporter, print, task  # noqa: A004 (the demos' own print)
+from lessons.demos.reporting import RunReporter, _async_task_index, print, task  # noqa: A004 (the demos' own print)
 
 
 @task
@@ -113,3 +113,18 @@ def test_sync_tasks_on_a_thread_mark_their_lines_too():
         loop.close()
 
     assert printed(events) == [(None, "starting"), (0, "working on x"), (1, "working on y")]
+
+
+async def test_async_tasks_leave_no_trace_once_done_or_cancelled():
+    async def program() -> None:
+        done = asyncio.gather(greet("a"), greet("b"))
+        await done
+        stopped = asyncio.ensure_future(greet("c"))
+        await asyncio.sleep(0)  # it has printed its first line
+        stopped.cancel()
+        await asyncio.gather(stopped, return_exceptions=True)
+
+    reporter, _ = await run_program(program)
+
+    assert [record["ok"] for record in reporter.tasks] == [True, True, False]
+    assert not _async_task_index  # no task is kept alive by the lookup

@@ -204,8 +204,8 @@ async def _run_async(
     # index comes back when it returns.
     outer = _async_task_index.get(current)
     _async_task_index[current] = index
-    reporter.task_started(index)
     try:
+        reporter.task_started(index)
         result = await fn(*args, **kwargs)
     except asyncio.CancelledError:
         reporter.task_finished(index, error="cancelled")

@@ -73,9 +73,12 @@ class DemoExecution:
             return
         self._cancel_reason = reason
         self.reporter.cancel_requested = True
-        if self._inner is not None:
+        if self._inner is not None and self._inner is not _current_task_or_none():
             self._inner.cancel()
             self._cancelled_inner = True
+        # else called from inside the program (its emit, say): on Python 3.12
+        # uncancel would not clear a cancel of the running task itself, so
+        # none is made; the program's next print stops it (RunCancelled).
         private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
         if private_loop is not None and inner is not None:
             # RuntimeError: the run ended and its loop closed meanwhile.
@@ -96,8 +99,10 @@ class DemoExecution:
         except (asyncio.CancelledError, RunCancelled) as stop:
             if not self.reporter.cancel_requested:
                 raise  # our caller was cancelled, not just this run
-            if isinstance(stop, asyncio.CancelledError) and self._cancelled_from_outside:
-                raise  # this run's cancel, and the caller's as well
+            if self._cancelled_from_outside:
+                # This run's cancel and the caller's as well: however the
+                # program ended, the caller's cancel goes on.
+                raise asyncio.CancelledError from stop
             if not self.reporter.started:
                 # Its thread or task had not begun the program yet.
                 return RunResult(
@@ -185,3 +190,10 @@ class DemoExecution:
             tasks=self.reporter.tasks,
             reason=reason,
         )
+
+
+def _current_task_or_none() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no loop running in this thread
+        return None
