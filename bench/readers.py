@@ -30,20 +30,27 @@ def run(space: Workspace, quick: bool) -> Result:
     return result
 
 
-async def _round(site: Site, name: str, clients: int) -> dict:
+async def _round(site: Site, name: str, clients: int, phases: list) -> dict:
+    """One round; appends its phases (name, start, end on perf_counter) to ``phases``."""
     opened_at = time.perf_counter()
     readers = await open_readers(site.ws_url + PATHS[name], clients, origin=site.origin)
-    opening = time.perf_counter() - opened_at
+    settling_at = time.perf_counter()
+    phases.append((f"{name}: opening sockets", opened_at, settling_at))
     try:
         await asyncio.sleep(1.0)  # let the handshakes' work settle
         gc_before = await _server_gc(site)
         cpu_before = site.cpu_seconds()
+        running_at = time.perf_counter()
+        phases.append((f"{name}: settling", settling_at, running_at))
         runs = await run_all_at_once(readers, mode="async", tasks=TASKS, seconds=SECONDS)
         await asyncio.sleep(0.5)  # storing and cleaning up after the burst count too
         cpu = site.cpu_seconds() - cpu_before
         collections = gc_watch.between(gc_before, await _server_gc(site))
+        closing_at = time.perf_counter()
+        phases.append((f"{name}: RUNS (timed)", running_at, closing_at))
     finally:
         await close_readers(readers)
+    phases.append((f"{name}: closing sockets", closing_at, time.perf_counter()))
     server = [r.server for r in runs if r.server is not None]
     client = [r.client for r in runs if r.client is not None]
     errors = [r.error for r in runs if r.error]
@@ -56,7 +63,7 @@ async def _round(site: Site, name: str, clients: int) -> dict:
         "client_p50": round(percentile(client, 50), 4),
         "client_p99": round(percentile(client, 99), 4),
         "server_cpu_ms_per_run": round(cpu / clients * 1000, 3),
-        "seconds_to_open": round(opening, 2),
+        "seconds_to_open": round(settling_at - opened_at, 2),
         # Where the server's collections fell: a full one pauses every reader at once.
         "server_gc": collections,
     }
@@ -75,11 +82,14 @@ async def _measure(site: Site, result: Result, clients: int, rounds: int) -> Non
         await close_readers(readers)
     rounds_done: dict[str, list[dict]] = {"product": [], "bare": []}
     gc_at_start = await _server_gc(site)
+    phases: list[tuple[str, float, float]] = []
     for index in range(rounds):
         order = ["bare", "product"] if index % 2 == 0 else ["product", "bare"]
         for name in order:
             say(f"  readers: round {index + 1}/{rounds}, {name}, {clients} clients")
-            measured = await _round(site, name, clients)
+            round_phases: list[tuple[str, float, float]] = []
+            measured = await _round(site, name, clients, round_phases)
+            phases += [(f"round {index + 1}, {label}", a, b) for label, a, b in round_phases]
             rounds_done[name].append(measured)
             collected = measured["server_gc"]
             say(
@@ -93,10 +103,16 @@ async def _measure(site: Site, result: Result, clients: int, rounds: int) -> Non
 
     # The collections of the whole scenario, opening and closing sockets included:
     # the full ones not in any round fell where no run was timed.
-    whole_run = gc_watch.between(gc_at_start, await _server_gc(site))
+    gc_at_end = await _server_gc(site)
+    whole_run = gc_watch.between(gc_at_start, gc_at_end)
+    whole_run["full_collections_fell_in"] = gc_watch.where_full_fell(gc_at_end, phases)
     say(
         f"  readers: server GC over all rounds: {whole_run['young_collections']} young, "
-        f"{whole_run['full_collections']} full ({whole_run['full_pause_seconds']:.2f} s)"
+        f"{whole_run['full_collections']} full ({whole_run['full_pause_seconds']:.2f} s): "
+        + "; ".join(
+            f"{fell['phase']} ({fell['pause_seconds']:.2f} s)"
+            for fell in whole_run["full_collections_fell_in"]
+        )
     )
 
     def med(name: str, key: str) -> float:
