@@ -8,10 +8,11 @@ held the loop (``/bench/gc/``), and the results show where the pauses fell.
 """
 
 import gc
-import json
 import time
 from collections import deque
 from typing import Any
+
+from bench.replies import send_json
 
 OLDEST = 2
 # time.perf_counter is CLOCK_MONOTONIC on Linux, one clock for every process of
@@ -90,15 +91,4 @@ def where_full_fell(snapshot: dict[str, Any], phases: list[tuple[str, float, flo
 
 
 async def gc_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    payload = json.dumps(WATCH.snapshot()).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_json(send, WATCH.snapshot())

@@ -12,6 +12,8 @@ import time
 from collections import deque
 from typing import Any
 
+from bench.replies import send_json
+
 INTERVAL = 0.010
 MAX_SAMPLES = 200_000  # over half an hour of beats: bounded whatever happens
 
@@ -52,18 +54,7 @@ async def heartbeat_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body = {"lags": [round(lag, 6) for lag in HEARTBEAT.stop()]}
     else:
         body = {"error": "use /bench/heartbeat/start or /bench/heartbeat/stop"}
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200 if "error" not in body else 404,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_json(send, body, 200 if "error" not in body else 404)
 
 
 async def _beat_alone(seconds: float) -> list[float]:
