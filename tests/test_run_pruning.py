@@ -5,6 +5,7 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, InterfaceError
+from django.db.backends.utils import CursorWrapper
 from django.db.models.signals import post_delete
 
 from lessons import run_pruning, run_writer, selectors
@@ -52,6 +53,27 @@ async def test_pruned_runs_still_count_in_runs_so_far():
     assert await DemoRun.objects.acount() == 3
     assert before["sleep"]["async"]["count"] == 8
     assert after["sleep"]["async"]["count"] == 8
+
+
+async def test_a_prune_that_commits_while_the_page_reads_its_counts_loses_no_run(monkeypatch):
+    await sync_to_async(store)("sleep", "async", "ok", 8)
+    execute = CursorWrapper.execute
+    pruned: list[int] = []
+    pruning = False
+
+    def prune_before_the_runs_are_counted(self, sql, params=None):
+        # The worst moment: the page is about to count the runs it keeps.
+        nonlocal pruning
+        if not pruning and "COUNT(" in sql and DemoRun._meta.db_table in sql:
+            pruning = True
+            pruned.append(prune_runs(keep=3))
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", prune_before_the_runs_are_counted)
+    stats = await selectors.demo_stats(demos=["sleep"])
+
+    assert pruned == [5]
+    assert stats["sleep"]["async"]["count"] == 8
 
 
 def test_pruning_twice_counts_each_run_once():
