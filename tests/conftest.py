@@ -14,10 +14,14 @@ fixtures, so no sync ORM call ever runs inside a test's event loop.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from dataclasses import dataclass, field
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.test import AsyncClient, Client
 
 from lessons.models import Course, Lesson
@@ -164,6 +168,21 @@ def pytest_configure(config):
 
 # ---------------------------------------------------------------------------
 # Shared state
+
+
+@pytest.fixture(autouse=True)
+def _async_orm_connections_closed(request):
+    """After an async test, the database connections of the async ORM's thread are closed.
+
+    The async ORM runs queries in asgiref's one thread for sync code, which opens
+    connections of its own and, in a test, nothing else closes. Left open, the
+    last one keeps PostgreSQL from dropping the test database at the end
+    ("is being accessed by other users"), and each test would inherit the state
+    of the one before it.
+    """
+    yield
+    if inspect.iscoroutinefunction(request.function):
+        asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)
