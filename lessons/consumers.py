@@ -276,6 +276,10 @@ class DemoConsumer(AsyncWebsocketConsumer):
                     # The shared gate's place is free for every process before the run is over.
                     await giving_back
             self.runs.pop(request.id, None)
+            # The execution refers back to the run (its emit is the run's): let
+            # go of it, so that this connection, once closed, is freed at once
+            # rather than left to a full garbage collection.
+            active.execution = None
         if not result.started:
             self._never_started(request, result.reason)
             return

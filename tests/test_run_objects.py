@@ -1,0 +1,94 @@
+"""A run lets go of what it made as it ends: nothing is left for the garbage
+collector to find in a cycle.
+
+Objects in a cycle outlive their run until a full collection, which walks
+every object of the process and pauses every reader at once; with a thousand
+readers, each leftover run makes those pauses longer and more frequent.
+"""
+
+import asyncio
+import gc
+import json
+import weakref
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from lessons import consumers, runtime
+from lessons.demos.runner import DemoExecution
+from tutorialsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_runtime():
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+@pytest.fixture
+def executions(monkeypatch) -> list[weakref.ref]:
+    """Weak references to every DemoExecution the consumer makes."""
+    made: list[weakref.ref] = []
+
+    class Recorded(DemoExecution):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(consumers, "DemoExecution", Recorded)
+    return made
+
+
+@pytest.fixture
+def no_cycle_collection():
+    gc.collect()
+    gc.disable()  # what is freed now is freed by reference counting alone
+    yield
+    gc.enable()
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+async def test_a_finished_run_is_freed_without_the_garbage_collector(
+    executions, no_cycle_collection, mode
+):
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "r", "demo": "sleep", "mode": mode}
+    await ws.send_to(text_data=json.dumps({**frame, "params": {"tasks": 2, "seconds": 0.05}}))
+    while (await ws.receive_json_from(timeout=5))["type"] != "finished":
+        pass
+    await asyncio.sleep(0.05)  # the run's task ends just after its last event
+
+    assert len(executions) == 1
+    assert executions[0]() is None, "the run's objects are still held, in a cycle"
+    await ws.disconnect()
+
+
+async def test_a_closed_connection_that_ran_a_demo_is_freed_without_the_garbage_collector(
+    monkeypatch, no_cycle_collection
+):
+    sockets: list[weakref.ref] = []
+    connect = consumers.DemoConsumer.connect
+
+    async def recorded(self) -> None:
+        sockets.append(weakref.ref(self))
+        await connect(self)
+
+    monkeypatch.setattr(consumers.DemoConsumer, "connect", recorded)
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "r", "demo": "sleep", "mode": "async"}
+    await ws.send_to(text_data=json.dumps({**frame, "params": {"tasks": 2, "seconds": 0.05}}))
+    while (await ws.receive_json_from(timeout=5))["type"] != "finished":
+        pass
+    await ws.disconnect()
+    del ws
+    await asyncio.sleep(0.05)
+
+    assert len(sockets) == 1
+    assert sockets[0]() is None, "the closed connection is still held, in a cycle"
