@@ -42,6 +42,9 @@ class ActiveRun:
     task: asyncio.Task[None] | None = None
     execution: DemoExecution | None = None
     cancel_reason: str = field(default="")
+    # Set once the run is over and gives back its capacity: nothing is left to
+    # cancel, and cancelling its task then would cut that short.
+    ending: bool = False
 
     def emit(self, event: Event) -> None:
         """Send one of the run's events, marked with its id in place.
@@ -56,7 +59,7 @@ class ActiveRun:
         self.cancel_reason = reason
         if self.execution is not None:
             self.execution.cancel(reason)
-        elif self.task is not None:
+        elif self.task is not None and not self.ending:
             self.task.cancel()  # still waiting for capacity: nothing has run yet
 
 
@@ -270,6 +273,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             self._never_started(request, active.cancel_reason)
             return
         finally:
+            active.ending = True
             for gate in gates[:held]:
                 giving_back = gate.release()
                 if giving_back is not None:

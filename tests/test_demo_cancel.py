@@ -1,6 +1,7 @@
 """Cancel and disconnect: a run stops early, says so, and leaves nothing running."""
 
 import asyncio
+import functools
 import json
 import threading
 import time
@@ -280,3 +281,41 @@ async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alo
         return result.status
 
     assert await asyncio.wait_for(caller(), 2) == "ok"  # it had finished its work
+
+
+async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(monkeypatch):
+    # With Redis, giving back a place of the shared gate is a call to make;
+    # a disconnect while it goes must not cancel it, or the place stays taken
+    # until its lease runs out.
+    given_back = asyncio.Event()
+
+    class SlowToGiveBack:
+        async def acquire(self, on_position) -> None:
+            pass
+
+        def release(self):
+            async def give_back() -> None:
+                await asyncio.sleep(0.05)
+                given_back.set()
+
+            return give_back()
+
+    class Full:
+        async def acquire(self, on_position) -> None:
+            await asyncio.Event().wait()  # never a place: the run waits here
+
+        def release(self) -> None:
+            return None
+
+    # Cached like the real ones, which runtime.reset() clears.
+    monkeypatch.setattr(runtime, "thread_gate", functools.cache(SlowToGiveBack))
+    monkeypatch.setattr(runtime, "running_gate", functools.cache(Full))
+    ws = await connect()
+    await ws.send_to(text_data=run("r", "sync", tasks=1, seconds=0.05))
+    await next_of(ws, "accepted")
+    await ws.send_to(text_data=cancel("r"))  # while it waits for the second gate
+    assert (await next_of(ws, "finished"))["summary"] == "Cancelled before it started."
+
+    await ws.disconnect()  # as the run gives its first gate back
+
+    await asyncio.wait_for(given_back.wait(), 1)

@@ -16,6 +16,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from lessons import consumers, runtime
+from lessons.demos.base import Demo, Variant, Where
+from lessons.demos.reporting import task
 from lessons.demos.runner import DemoExecution
 from tutorialsite.asgi import application
 
@@ -47,12 +49,14 @@ def executions(monkeypatch) -> list[weakref.ref]:
 
 @contextlib.contextmanager
 def no_cycle_collection():
+    was_on = gc.isenabled()
     gc.collect()
     gc.disable()  # what is freed now is freed by reference counting alone
     try:
         yield
     finally:
-        gc.enable()
+        if was_on:
+            gc.enable()
 
 
 async def run_a_demo(mode: str = "async") -> WebsocketCommunicator:
@@ -104,3 +108,68 @@ async def test_a_closed_connection_that_ran_a_demo_is_freed_without_the_garbage_
 
         assert len(sockets) == 1
         assert sockets[0]() is None, "the closed connection is still held, in a cycle"
+
+
+@pytest.mark.parametrize("leaving", ["cancel", "disconnect"])
+async def test_a_connection_whose_async_run_was_stopped_is_freed_without_the_garbage_collector(
+    monkeypatch, leaving
+):
+    await warm_up()
+    sockets: list[weakref.ref] = []
+    connect = consumers.DemoConsumer.connect
+
+    async def recorded(self) -> None:
+        sockets.append(weakref.ref(self))
+        await connect(self)
+
+    monkeypatch.setattr(consumers.DemoConsumer, "connect", recorded)
+    with no_cycle_collection():
+        ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+        assert (await ws.connect())[0]
+        frame = {"type": "run", "id": "r", "demo": "sleep", "mode": "async"}
+        await ws.send_to(text_data=json.dumps({**frame, "params": {"tasks": 2, "seconds": 5}}))
+        while (await ws.receive_json_from(timeout=5))["type"] != "task_started":
+            pass
+        if leaving == "cancel":
+            await ws.send_to(text_data=json.dumps({"type": "cancel", "id": "r"}))
+            while (await ws.receive_json_from(timeout=5))["type"] != "finished":
+                pass
+        await ws.disconnect()
+        del ws
+        await asyncio.sleep(0.05)
+
+        assert len(sockets) == 1
+        assert sockets[0]() is None, "the closed connection is still held, in a cycle"
+
+
+@task
+async def fails() -> None:
+    await asyncio.sleep(0)
+    raise ValueError("the service said no")
+
+
+@task
+async def succeeds() -> None:
+    await asyncio.sleep(0)
+
+
+async def two_tasks_one_failing() -> None:
+    await asyncio.gather(fails(), succeeds())
+
+
+async def test_a_failed_async_program_is_freed_without_the_garbage_collector():
+    demo = Demo(
+        name="failing", title="", description="", params=(),
+        sync=Variant("Run sync", lambda: None, Where.THREAD, shown=()),
+        async_=Variant("Run async", two_tasks_one_failing, Where.LOOP, shown=()),
+    )  # fmt: skip
+    with no_cycle_collection():
+        execution = DemoExecution(
+            demo, "async", {}, emit=lambda event: None, executor=runtime.sync_executor()
+        )
+        result = await execution.execute()
+        freed = weakref.ref(execution)
+        del execution
+
+        assert result.status == "failed"
+        assert freed() is None, "the failed run's objects are still held, in a cycle"

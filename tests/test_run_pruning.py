@@ -55,21 +55,33 @@ async def test_pruned_runs_still_count_in_runs_so_far():
     assert after["sleep"]["async"]["count"] == 8
 
 
-async def test_a_prune_that_commits_while_the_page_reads_its_counts_loses_no_run(monkeypatch):
+def counts_kept_runs(sql: str) -> bool:
+    return "COUNT(" in sql and DemoRun._meta.db_table in sql
+
+
+def reads_the_tally(sql: str) -> bool:
+    return sql.lstrip("( ").upper().startswith("SELECT") and DemoRunTally._meta.db_table in sql
+
+
+# The worst moments: a prune commits just before the page counts the runs it
+# keeps, or just before it reads the tally of those pruned.
+@pytest.mark.parametrize("before", [counts_kept_runs, reads_the_tally])
+async def test_a_prune_that_commits_while_the_page_reads_its_counts_loses_no_run(
+    monkeypatch, before
+):
     await sync_to_async(store)("sleep", "async", "ok", 8)
     execute = CursorWrapper.execute
     pruned: list[int] = []
     pruning = False
 
-    def prune_before_the_runs_are_counted(self, sql, params=None):
-        # The worst moment: the page is about to count the runs it keeps.
+    def prune_first(self, sql, params=None):
         nonlocal pruning
-        if not pruning and "COUNT(" in sql and DemoRun._meta.db_table in sql:
+        if not pruning and before(sql):
             pruning = True
             pruned.append(prune_runs(keep=3))
         return execute(self, sql, params)
 
-    monkeypatch.setattr(CursorWrapper, "execute", prune_before_the_runs_are_counted)
+    monkeypatch.setattr(CursorWrapper, "execute", prune_first)
     stats = await selectors.demo_stats(demos=["sleep"])
 
     assert pruned == [5]

@@ -218,5 +218,9 @@ async def _run_async(
             del _async_task_index[current]
         else:
             _async_task_index[current] = outer
+        # A task that ends in an exception keeps it, and its traceback keeps
+        # this frame: holding the task here too would be a cycle, and through
+        # the reporter it would keep the whole connection from being freed.
+        current = None
     reporter.task_finished(index)
     return result

@@ -112,6 +112,9 @@ class DemoExecution:
             return self._finish("cancelled", elapsed)
         except Exception as exc:
             logger.info("demo %s/%s failed: %r", self.demo.name, self.mode, exc)
+            # Its traceback holds the program's frames, and the failed task that
+            # also holds it is among them: a cycle, with this run in it.
+            exc.__traceback__ = None
             elapsed = self._elapsed_so_far()
             return self._finish("failed", elapsed, reason=f"{type(exc).__name__}: {exc}"[:300])
         failed = any(record["ok"] is False for record in self.reporter.tasks)
