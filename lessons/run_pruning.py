@@ -7,10 +7,13 @@ needed by nobody. The "ok" runs among those deleted are added to
 ``DemoRunTally`` in the same transaction, so "Runs so far" still counts every
 run ever finished.
 
-Each demo and mode is pruned in a transaction of its own, whose first
-statement writes its tally row: on PostgreSQL that locks the row and on SQLite
-the database, so two processes pruning at once take turns instead of both
-counting the same runs.
+Each demo and mode is pruned in transactions of its own, each deleting at
+most ``BATCH`` runs, oldest first, so that a large backlog (a first deploy
+onto a full table, a lower ``DEMO_RUNS_KEPT``) never holds the lock, or the
+list of what it deleted, for long. Each transaction's first statement writes
+the tally row: on PostgreSQL that locks the row and on SQLite the database,
+so two processes pruning at once take turns instead of both counting the
+same runs.
 """
 
 import logging
@@ -21,6 +24,9 @@ from django.db.models import F
 from lessons.models import DemoRun, DemoRunTally
 
 logger = logging.getLogger(__name__)
+
+# Runs deleted in one transaction at the most.
+BATCH = 5000
 
 
 def prune_runs(*, keep: int) -> int:
@@ -45,18 +51,30 @@ def _prune_one(demo: str, mode: str, keep: int) -> int:
     if _oldest_kept_beyond(demo, mode, keep) is None:
         return 0
     DemoRunTally.objects.get_or_create(demo=demo, mode=mode)
+    deleted = 0
+    while True:
+        went = _prune_batch(demo, mode, keep)
+        deleted += went
+        if went < BATCH:
+            break
+    logger.info("pruned %d stored runs of %s/%s, kept the newest %d", deleted, demo, mode, keep)
+    return deleted
+
+
+def _prune_batch(demo: str, mode: str, keep: int) -> int:
+    """Delete up to ``BATCH`` of the oldest runs past the ``keep`` newest, in one transaction."""
     with transaction.atomic():
         tally = DemoRunTally.objects.filter(demo=demo, mode=mode)
         tally.update(pruned_ok=F("pruned_ok"))  # takes the lock (see above)
         up_to_id = _oldest_kept_beyond(demo, mode, keep)  # again: another may have pruned
         if up_to_id is None:
             return 0
-        statuses = _delete(demo, mode, up_to_id=up_to_id)
-        deleted = len(statuses)
+        oldest = DemoRun.objects.filter(demo=demo, mode=mode, id__lte=up_to_id).order_by("id")
+        batch_end = list(oldest.values_list("id", flat=True)[BATCH - 1 : BATCH])
+        statuses = _delete(demo, mode, up_to_id=batch_end[0] if batch_end else up_to_id)
         finished_ok = statuses.count(DemoRun.Status.OK)
         tally.update(pruned_ok=F("pruned_ok") + finished_ok)
-    logger.info("pruned %d stored runs of %s/%s, kept the newest %d", deleted, demo, mode, keep)
-    return deleted
+    return len(statuses)
 
 
 def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
