@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connections
 from django.test import AsyncClient, Client
 
+from lessons import runtime
 from lessons.models import Course, Lesson
 from tests import services
 from tests.html_reader import Element, form_data, parse_html
@@ -194,3 +195,12 @@ def _empty_redis():
         if not services.reachable(url):
             services.unavailable("Redis", f"REDIS_URL is {url} and nothing answers there")
         services.redis_flush(url)
+
+
+@pytest.fixture
+def fresh_runtime():
+    """The demo runtime (thread pool, capacity gates, rate limiter, socket counts)
+    made anew for the test and dropped after it, so no count carries over."""
+    runtime.reset()
+    yield
+    runtime.reset()

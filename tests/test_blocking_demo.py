@@ -6,19 +6,10 @@ from itertools import pairwise
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 async def run_blocking(mode: str, tasks: int = 3, block: float = 0.4) -> list[dict]:

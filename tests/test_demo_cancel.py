@@ -16,18 +16,10 @@ from lessons.demos.registry import get_demo
 from lessons.demos.reporting import print  # noqa: A004 (the demos' own print)
 from lessons.demos.runner import DemoExecution
 from lessons.models import DemoRun
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 async def connect() -> WebsocketCommunicator:

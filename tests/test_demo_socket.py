@@ -8,18 +8,10 @@ from channels.testing import WebsocketCommunicator
 
 from lessons import runtime
 from lessons.models import DemoRun
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 async def connect(client: str = "10.0.0.1") -> WebsocketCommunicator:

@@ -17,16 +17,10 @@ from channels.testing import WebsocketCommunicator
 from lessons import runtime, shutdown
 from lessons.models import DemoRun
 from tests.servers import running_site
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = pytest.mark.usefixtures("fresh_runtime")
 
 
 def run(run_id: str, mode: str, **params) -> str:

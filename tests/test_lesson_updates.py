@@ -14,11 +14,10 @@ from channels.testing import WebsocketCommunicator
 
 from lessons import services
 from lessons.models import Lesson
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 async def connect(session: str | None = None) -> WebsocketCommunicator:

@@ -18,11 +18,11 @@ from django.test import AsyncClient
 
 from lessons import runtime, shutdown
 from lessons.models import DemoRun
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 SOCKETS = 200
 RUNS_PER_SOCKET = 3  # one more than a connection may run at once
 MAX_RUNNING = 10

@@ -19,18 +19,10 @@ from lessons import consumers, runtime
 from lessons.demos.base import Demo, Variant, Where
 from lessons.demos.reporting import task
 from lessons.demos.runner import DemoExecution
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 @pytest.fixture
@@ -44,6 +36,20 @@ def executions(monkeypatch) -> list[weakref.ref]:
             made.append(weakref.ref(self))
 
     monkeypatch.setattr(consumers, "DemoExecution", Recorded)
+    return made
+
+
+@pytest.fixture
+def sockets(monkeypatch) -> list[weakref.ref]:
+    """Weak references to every demo socket's consumer."""
+    made: list[weakref.ref] = []
+    connect = consumers.DemoConsumer.connect
+
+    async def recorded(self) -> None:
+        made.append(weakref.ref(self))
+        await connect(self)
+
+    monkeypatch.setattr(consumers.DemoConsumer, "connect", recorded)
     return made
 
 
@@ -89,40 +95,24 @@ async def test_a_finished_run_is_freed_without_the_garbage_collector(executions,
 
 
 async def test_a_closed_connection_that_ran_a_demo_is_freed_without_the_garbage_collector(
-    monkeypatch,
+    sockets,
 ):
     await warm_up()
-    sockets: list[weakref.ref] = []
-    connect = consumers.DemoConsumer.connect
-
-    async def recorded(self) -> None:
-        sockets.append(weakref.ref(self))
-        await connect(self)
-
-    monkeypatch.setattr(consumers.DemoConsumer, "connect", recorded)
     with no_cycle_collection():
         ws = await run_a_demo()
         await ws.disconnect()
         del ws
         await asyncio.sleep(0.05)
 
-        assert len(sockets) == 1
-        assert sockets[0]() is None, "the closed connection is still held, in a cycle"
+        assert len(sockets) == 2  # the warm-up's, then this one
+        assert sockets[1]() is None, "the closed connection is still held, in a cycle"
 
 
 @pytest.mark.parametrize("leaving", ["cancel", "disconnect"])
 async def test_a_connection_whose_async_run_was_stopped_is_freed_without_the_garbage_collector(
-    monkeypatch, leaving
+    sockets, leaving
 ):
     await warm_up()
-    sockets: list[weakref.ref] = []
-    connect = consumers.DemoConsumer.connect
-
-    async def recorded(self) -> None:
-        sockets.append(weakref.ref(self))
-        await connect(self)
-
-    monkeypatch.setattr(consumers.DemoConsumer, "connect", recorded)
     with no_cycle_collection():
         ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
         assert (await ws.connect())[0]
@@ -138,8 +128,8 @@ async def test_a_connection_whose_async_run_was_stopped_is_freed_without_the_gar
         del ws
         await asyncio.sleep(0.05)
 
-        assert len(sockets) == 1
-        assert sockets[0]() is None, "the closed connection is still held, in a cycle"
+        assert len(sockets) == 2  # the warm-up's, then this one
+        assert sockets[1]() is None, "the closed connection is still held, in a cycle"
 
 
 @task

@@ -14,14 +14,14 @@ from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 
-from lessons import runtime, services
+from lessons import services
 from lessons.demos.runner import RunResult
 from lessons.models import DemoRun
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 RESULT = RunResult(
     status="ok",
@@ -29,13 +29,6 @@ RESULT = RunResult(
     summary="Program executed in 0.12 seconds.",
     tasks=[{"task": 0, "start": 0.0, "end": 0.12, "ok": True, "output": []}],
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
 
 
 @pytest.fixture

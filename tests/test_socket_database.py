@@ -14,11 +14,10 @@ from channels.testing import WebsocketCommunicator
 
 from lessons import consumers, run_writer, runtime, selectors
 from lessons.models import DemoRun, Lesson
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 @pytest.fixture

@@ -27,11 +27,11 @@ from lessons import runtime, shutdown
 from lessons.demos.http import close_shared_session
 from lessons.protocol import MAX_FRAME_BYTES
 from tests.servers import free_port
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 ERROR_CODES = {
     "bad_message",
     "unknown_demo",

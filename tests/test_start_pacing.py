@@ -9,9 +9,8 @@ from channels.testing import WebsocketCommunicator
 from lessons import run_writer, runtime, start_pacing
 from lessons.models import DemoRun
 from lessons.start_pacing import StartPacer
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 async def starts_by_turn(pacer: StartPacer, callers: int) -> list[list[int]]:

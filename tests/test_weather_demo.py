@@ -8,21 +8,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime
 from lessons.demos.http import close_shared_session, weather_url
 from lessons.weathersim.app import make_app, temperature_for
+from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime():
-    runtime.reset()
-    yield
-    runtime.reset()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 @pytest.fixture
