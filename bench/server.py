@@ -125,7 +125,7 @@ class Workspace:
             [
                 sys.executable,
                 "-m",
-                "lessons.weathersim",
+                "weathersim",
                 "--host",
                 HOST,
                 "--port",

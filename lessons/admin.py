@@ -5,7 +5,7 @@ from django.db import router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons import services
-from lessons.models import Course, DemoRun, Lesson
+from lessons.models import Course, Lesson
 
 
 @admin.register(Course)
@@ -84,26 +84,3 @@ class LessonAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if change:
             services.lesson_announce_update(lesson=obj)
-
-
-@admin.register(DemoRun)
-class DemoRunAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "demo", "mode", "status", "elapsed"]
-    list_filter = ["demo", "mode", "status"]
-    date_hierarchy = "created_at"
-    readonly_fields = [
-        "demo",
-        "mode",
-        "params",
-        "status",
-        "elapsed",
-        "timeline",
-        "reason",
-        "created_at",
-    ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

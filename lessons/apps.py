@@ -3,9 +3,9 @@ from django.apps import AppConfig
 
 class LessonsConfig(AppConfig):
     name = "lessons"
-    verbose_name = "Lessons and demos"
+    verbose_name = "Courses and lessons"
 
     def ready(self) -> None:
-        from lessons import checks, page_freshness  # noqa: F401 (checks registers on import)
+        from lessons import page_freshness
 
         page_freshness.connect_signals()

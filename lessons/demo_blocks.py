@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from lessons.demos.params import ParamError, clean_params
-from lessons.demos.registry import DEMOS
+from demos.params import ParamError, clean_params
+from demos.registry import DEMOS
 
 
 class DemoBlockError(ValueError):

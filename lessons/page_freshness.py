@@ -1,4 +1,7 @@
-"""When a kept page is stale: versions of the content and of the run statistics.
+"""Which pages may be kept, and when a kept page is stale.
+
+A view marked ``reader_page`` tells the page cache (tutorialsite.page_cache)
+that its answer to an anonymous reader is the same for every such reader.
 
 Every process counts two versions. A save or delete of a course or lesson
 bumps the content version at once, again when its transaction commits (a page
@@ -9,19 +12,24 @@ process answers. Stored runs bump the runs version. ``MAX_AGE`` bounds what
 can still be missed: an edit made while the channel layer was unreachable, or
 by a process that shares none (``manage.py load_lessons`` beside a
 single-process site). An expired page that nobody edited here is rendered
-again behind the reader who finds it expired (lessons.page_cache): that
+again behind the reader who finds it expired (tutorialsite.page_cache): that
 reader, and those who arrive during the render, still get the old copy, so
 such a change shows within ``MAX_AGE`` and one render.
 """
 
 import asyncio
+import functools
 import itertools
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +41,37 @@ GROUP = "page-freshness"
 # channels_redis forgets a group's members after a day; join again well before.
 REJOIN_SECONDS = 3600.0
 RETRY_SECONDS = (1.0, 30.0)
+
+# The page cache puts a Slot in the ASGI scope under this key.
+SCOPE_KEY = "page_cache"
+
+
+@dataclass
+class Slot:
+    """Put in the ASGI scope on the way in; the view fills it on the way out."""
+
+    cacheable: bool = False
+    nonce: Any = None
+
+
+def reader_page(view: Callable[..., Awaitable[HttpResponse]]) -> Callable[..., Any]:
+    """Mark an async view's response as the same for every anonymous reader.
+
+    Only for views whose output depends on nothing but the URL, the data and
+    whether the reader is logged in.
+    """
+
+    @functools.wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = await view(request, *args, **kwargs)
+        slot = getattr(request, "scope", {}).get(SCOPE_KEY)
+        if isinstance(slot, Slot) and not (await request.auser()).is_authenticated:
+            slot.cacheable = True
+            slot.nonce = get_nonce(request)
+        return response
+
+    return wrapper
+
 
 _content_versions = itertools.count(1)
 _runs_versions = itertools.count(1)
@@ -64,15 +103,14 @@ def unedited(content: int) -> bool:
 
 
 def connect_signals() -> None:
-    """Hear every save and delete made through models in this process (the admin's too)."""
+    """Hear every save and delete of a course or lesson in this process (the admin's too)."""
     from django.db.models.signals import post_delete, post_save
 
-    from lessons.models import Course, DemoRun, Lesson
+    from lessons.models import Course, Lesson
 
     for signal in (post_save, post_delete):
         for model in (Course, Lesson):
             signal.connect(_content_saved, sender=model, dispatch_uid="page_freshness.content")
-        signal.connect(_run_saved, sender=DemoRun, dispatch_uid="page_freshness.runs")
 
 
 def _content_saved(**kwargs: Any) -> None:
@@ -83,10 +121,6 @@ def _content_saved(**kwargs: Any) -> None:
 def _content_committed() -> None:
     content_changed()
     tell_other_processes()
-
-
-def _run_saved(**kwargs: Any) -> None:
-    runs_stored()
 
 
 def shared_layer() -> Any:

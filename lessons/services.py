@@ -1,6 +1,5 @@
-"""Writes: storing finished demo runs, and telling readers that a lesson changed."""
+"""Writes: telling readers that a lesson changed."""
 
-import asyncio
 import logging
 from functools import partial
 
@@ -8,36 +7,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from lessons import run_writer
-from lessons.demos.runner import RunResult
 from lessons.models import Lesson
 
 logger = logging.getLogger(__name__)
-
-STORE_ATTEMPTS = 4
-
-
-def demo_run_record(
-    *, demo: str, mode: str, params: dict, result: RunResult
-) -> asyncio.Future[int | None]:
-    """Store a finished run, retrying a briefly locked or unreachable database.
-
-    Runs finishing together are written in one batch (lessons.run_writer). This
-    queues the run at once and returns what to await: the stored run's id, or None,
-    after an error with the whole run is logged, if every attempt failed (a run
-    is never dropped without a trace in the logs). The caller need not keep the
-    run's timeline while it waits.
-    """
-    row = run_writer.RunRow.of(
-        demo=demo,
-        mode=mode,
-        params=params,
-        status=result.status,
-        elapsed=result.elapsed,
-        timeline=result.tasks,
-        reason=result.reason[:300],
-    )
-    return run_writer.writer().submit(row, attempts=STORE_ATTEMPTS)
 
 
 def lesson_group(lesson_id: int) -> str:

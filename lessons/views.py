@@ -1,12 +1,15 @@
 """Reader-facing pages. Async views on the async ORM; reads live in selectors."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
+from demos.catalog import catalog
 from lessons import selectors
-from lessons.demos.catalog import catalog
-from lessons.page_cache import reader_page
+from lessons.models import Lesson
+from lessons.page_freshness import reader_page
 
 
 async def _is_staff(request: HttpRequest) -> bool:
@@ -16,6 +19,17 @@ async def _is_staff(request: HttpRequest) -> bool:
     user = await request.auser()
     request.user = user
     return user.is_active and user.is_staff
+
+
+async def _added_by_other_apps(lesson: Lesson) -> dict:
+    """Context that apps above this one add to a lesson page (settings.LESSON_PAGE_CONTEXT).
+
+    The live app's "Runs so far", for one: this app never imports it.
+    """
+    context: dict = {}
+    for path in settings.LESSON_PAGE_CONTEXT:
+        context.update(await import_string(path)(lesson=lesson))
+    return context
 
 
 @require_safe
@@ -39,12 +53,9 @@ async def course_detail(request: HttpRequest, course: str) -> HttpResponse:
 async def lesson_detail(request: HttpRequest, course: str, lesson: str) -> HttpResponse:
     found = await selectors.course_get(slug=course)
     page = await selectors.lesson_page(course=found, slug=lesson, is_staff=await _is_staff(request))
-    stats = await selectors.demo_stats(demos=page.lesson.demo_names)
-    return render(
-        request,
-        "lessons/lesson_detail.html",
-        {"course": found, "page": page, "lesson": page.lesson, "demo_stats": stats},
-    )
+    context = {"course": found, "page": page, "lesson": page.lesson}
+    context.update(await _added_by_other_apps(page.lesson))
+    return render(request, "lessons/lesson_detail.html", context)
 
 
 @require_safe

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import connections
 from django.test import AsyncClient, Client
 
-from lessons import runtime
 from lessons.models import Course, Lesson
+from live import runtime
 from tests import services
 from tests.html_reader import Element, form_data, parse_html
 

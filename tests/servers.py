@@ -91,7 +91,7 @@ def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
     manage(env, "migrate", "--noinput")
     manage(env, "load_lessons")
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "lessons.weathersim", "--port", str(weather_port),
+        [sys.executable, "-m", "weathersim", "--port", str(weather_port),
          "--latency-scale", "0.05"],
         cwd=ROOT,
         env=env,

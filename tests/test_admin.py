@@ -5,7 +5,8 @@ from django.db import connection
 from django.urls import reverse
 
 from lessons.admin import LessonAdminForm
-from lessons.models import Course, DemoRun, Lesson
+from lessons.models import Course, Lesson
+from live.models import DemoRun
 
 pytestmark = pytest.mark.django_db
 
@@ -400,7 +401,7 @@ def demo_run(db):
 
 
 def test_demo_runs_are_listed_for_staff(editor_client, demo_run):
-    response = editor_client.get(reverse("admin:lessons_demorun_changelist"))
+    response = editor_client.get(reverse("admin:live_demorun_changelist"))
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [demo_run]
@@ -408,7 +409,7 @@ def test_demo_runs_are_listed_for_staff(editor_client, demo_run):
 
 def test_demo_runs_cannot_be_added(editor_client):
     response = editor_client.post(
-        reverse("admin:lessons_demorun_add"),
+        reverse("admin:live_demorun_add"),
         {"demo": "sleep", "mode": "sync", "params": "{}", "status": "ok", "elapsed": "1"},
     )
 
@@ -417,7 +418,7 @@ def test_demo_runs_cannot_be_added(editor_client):
 
 
 def test_a_demo_run_is_shown_read_only(editor_client, demo_run, html):
-    response = editor_client.get(reverse("admin:lessons_demorun_change", args=[demo_run.pk]))
+    response = editor_client.get(reverse("admin:live_demorun_change", args=[demo_run.pk]))
 
     assert response.status_code == 200
     page = html(response)
@@ -427,7 +428,7 @@ def test_a_demo_run_is_shown_read_only(editor_client, demo_run, html):
 
 def test_a_demo_run_cannot_be_changed(editor_client, demo_run):
     response = editor_client.post(
-        reverse("admin:lessons_demorun_change", args=[demo_run.pk]),
+        reverse("admin:live_demorun_change", args=[demo_run.pk]),
         {"demo": "weather", "mode": "sync", "status": "failed", "elapsed": "0", "_save": "Save"},
     )
 

@@ -13,9 +13,9 @@ import pytest
 import websockets
 from django.core.management import CommandError, call_command
 
-from lessons.proxy import RoundRobinProxy, parse_address
 from tests import services
 from tests.servers import ROOT, free_port, manage, site_env
+from tutorialsite.proxy import RoundRobinProxy, parse_address
 
 REDIS_DB = 13  # this file's own database, emptied before use
 

@@ -9,13 +9,13 @@ import time
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime
-from lessons.consumers import DemoConsumer
-from lessons.demos.base import Demo, Variant, Where
-from lessons.demos.registry import get_demo
-from lessons.demos.reporting import print  # noqa: A004 (the demos' own print)
-from lessons.demos.runner import DemoExecution
-from lessons.models import DemoRun
+from demos.base import Demo, Variant, Where
+from demos.registry import get_demo
+from demos.reporting import print  # noqa: A004 (the demos' own print)
+from demos.runner import DemoExecution
+from live import runtime
+from live.consumers import DemoConsumer
+from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -4,8 +4,8 @@ import inspect
 
 import pytest
 
-from lessons.demos.catalog import catalog
-from lessons.demos.registry import DEMOS
+from demos.catalog import catalog
+from demos.registry import DEMOS
 
 
 def test_it_lists_every_registered_demo():

@@ -4,7 +4,7 @@ import asyncio
 import json
 import threading
 
-from lessons.demos.reporting import RunReporter, _async_task_index, print, task  # noqa: A004 (the demos' own print)
+from demos.reporting import RunReporter, _async_task_index, print, task  # noqa: A004 (the demos' own print)
 
 
 @task

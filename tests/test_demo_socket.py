@@ -6,8 +6,8 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime
-from lessons.models import DemoRun
+from live import runtime
+from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -2,7 +2,7 @@
 
 import gc
 
-from lessons import gc_tuning
+from tutorialsite import gc_tuning
 
 
 def test_loading_the_site_freezes_what_exists_and_spaces_full_collections():

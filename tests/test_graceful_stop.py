@@ -14,8 +14,8 @@ import pytest
 import websockets
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime, shutdown
-from lessons.models import DemoRun
+from live import runtime, shutdown
+from live.models import DemoRun
 from tests.servers import running_site
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from lessons.limits import CapacityGate, RateLimiter, client_key
+from live.limits import CapacityGate, RateLimiter, client_key
 
 
 async def test_the_gate_admits_up_to_its_capacity_then_queues_in_order():

@@ -1,4 +1,4 @@
-"""The async-native middleware in lessons.middleware behaves exactly like Django's.
+"""The async-native middleware in tutorialsite.middleware behaves exactly like Django's.
 
 Each class is Django's own (or WhiteNoise's) with its hooks called on the
 event loop. The same visits (a lesson page, the admin login with and without
@@ -16,12 +16,12 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.test import AsyncClient
 from django.urls import path
 
-from lessons import middleware
+from tutorialsite import middleware
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGINALS = {
-    f"lessons.middleware.{path.rsplit('.', 1)[1]}": path
+    f"tutorialsite.middleware.{path.rsplit('.', 1)[1]}": path
     for path in (
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -16,8 +16,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
-from lessons import runtime, shutdown
-from lessons.models import DemoRun
+from live import runtime, shutdown
+from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -20,10 +20,13 @@ from django.test import Client
 from django.urls import path
 from django.utils.csp import CSP
 
-from lessons import page_cache, page_freshness, services
-from lessons.demos.runner import RunResult
+from demos.runner import RunResult
+from lessons import page_freshness
 from lessons.models import Course, Lesson
-from lessons.page_cache import PageCache, reader_page
+from lessons.page_freshness import reader_page
+from live import services
+from tutorialsite import page_cache
+from tutorialsite.page_cache import PageCache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,8 +8,8 @@ from channels_redis.core import RedisChannelLayer
 from django.db import transaction
 
 from lessons import page_freshness
-from lessons.page_cache import PageCache
 from tests import services
+from tutorialsite.page_cache import PageCache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

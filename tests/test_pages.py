@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from lessons.models import Course, DemoRun, Lesson
+from lessons.models import Course, Lesson
+from live.models import DemoRun
 
 pytestmark = pytest.mark.django_db
 

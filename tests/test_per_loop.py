@@ -2,7 +2,7 @@
 
 import asyncio
 
-from lessons.per_loop import PerLoop
+from live.per_loop import PerLoop
 
 
 def test_each_loop_gets_its_own_object_and_keeps_it():

@@ -15,10 +15,10 @@ import weakref
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import consumers, runtime
-from lessons.demos.base import Demo, Variant, Where
-from lessons.demos.reporting import task
-from lessons.demos.runner import DemoExecution
+from demos.base import Demo, Variant, Where
+from demos.reporting import task
+from demos.runner import DemoExecution
+from live import consumers, runtime
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

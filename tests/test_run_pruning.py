@@ -8,9 +8,9 @@ from django.db import DatabaseError, InterfaceError
 from django.db.backends.utils import CursorWrapper
 from django.db.models.signals import post_delete
 
-from lessons import run_pruning, run_writer, selectors
-from lessons.models import DemoRun, DemoRunTally
-from lessons.run_pruning import prune_runs
+from live import run_pruning, run_writer, selectors
+from live.models import DemoRun, DemoRunTally
+from live.run_pruning import prune_runs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,7 +175,7 @@ async def test_a_failed_pruning_is_logged_and_the_runs_stay_stored(monkeypatch, 
         demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[], reason=""
     )
 
-    with caplog.at_level(logging.WARNING, logger="lessons.run_writer"):
+    with caplog.at_level(logging.WARNING, logger="live.run_writer"):
         stored = await run_writer.writer().submit(row, attempts=1)  # pruned first
 
     assert stored is not None

@@ -14,9 +14,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 
-from lessons import services
-from lessons.demos.runner import RunResult
-from lessons.models import DemoRun
+from demos.runner import RunResult
+from live import services
+from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -11,9 +11,10 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from lessons import page_freshness, run_writer
-from lessons.models import DemoRun
-from lessons.run_writer import RunRow
+from lessons import page_freshness
+from live import run_writer
+from live.models import DemoRun
+from live.run_writer import RunRow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,10 +11,10 @@ import sys
 import pytest
 from channels.testing import HttpCommunicator
 
-from lessons.checks import required_middleware
 from tests.conftest import parse_html
 from tests.servers import ROOT
 from tutorialsite.asgi import application
+from tutorialsite.checks import required_middleware
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,10 +182,10 @@ def test_check_deploy_does_warn_about_a_debug_configuration():
 @pytest.mark.parametrize(
     ("removed", "check_id"),
     [
-        ("SecurityMiddleware", "lessons.W001"),
-        ("XFrameOptionsMiddleware", "lessons.W002"),
-        ("CsrfViewMiddleware", "lessons.W003"),
-        ("ContentSecurityPolicyMiddleware", "lessons.W004"),
+        ("SecurityMiddleware", "tutorialsite.W001"),
+        ("XFrameOptionsMiddleware", "tutorialsite.W002"),
+        ("CsrfViewMiddleware", "tutorialsite.W003"),
+        ("ContentSecurityPolicyMiddleware", "tutorialsite.W004"),
     ],
 )
 def test_the_deploy_check_reports_a_protection_taken_out(settings, removed, check_id):

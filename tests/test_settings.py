@@ -286,7 +286,7 @@ def test_redis_url_switches_the_channel_layer_and_cache_to_redis():
 
     assert shown["layer"] == {
         # channels-redis's RedisChannelLayer, riding out Redis restarts
-        "BACKEND": "lessons.channel_layer.ResilientRedisChannelLayer",
+        "BACKEND": "live.channel_layer.ResilientRedisChannelLayer",
         "CONFIG": {
             "hosts": [{"address": "redis://cache.internal:6379/1", "socket_connect_timeout": 1.0}]
         },

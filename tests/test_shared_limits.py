@@ -9,8 +9,8 @@ import time
 import pytest
 import redis
 
-from lessons.limits import Unavailable
-from lessons.shared_limits import PREFIX, RedisCapacityGate, RedisRateLimiter
+from live.limits import Unavailable
+from live.shared_limits import PREFIX, RedisCapacityGate, RedisRateLimiter
 from tests import services
 from tests.servers import free_port
 

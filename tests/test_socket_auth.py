@@ -6,7 +6,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.test import Client
 
-from lessons.socket_auth import AuthMiddlewareStack
+from live.socket_auth import AuthMiddlewareStack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import runtime
+from live import runtime
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

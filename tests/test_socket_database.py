@@ -12,8 +12,10 @@ import channels.generic.websocket
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import consumers, run_writer, runtime, selectors
-from lessons.models import DemoRun, Lesson
+from lessons import selectors
+from lessons.models import Lesson
+from live import consumers, run_writer, runtime
+from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -23,9 +23,9 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from lessons import runtime, shutdown
-from lessons.demos.http import close_shared_session
-from lessons.protocol import MAX_FRAME_BYTES
+from demos.http import close_shared_session
+from live import runtime, shutdown
+from live.protocol import MAX_FRAME_BYTES
 from tests.servers import free_port
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application

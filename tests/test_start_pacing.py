@@ -6,9 +6,9 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from lessons import run_writer, runtime, start_pacing
-from lessons.models import DemoRun
-from lessons.start_pacing import StartPacer
+from live import run_writer, runtime, start_pacing
+from live.models import DemoRun
+from live.start_pacing import StartPacer
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 

@@ -8,10 +8,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
-from lessons.demos.http import close_shared_session, weather_url
-from lessons.weathersim.app import make_app, temperature_for
+from demos.http import close_shared_session, weather_url
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
+from weathersim.app import make_app, temperature_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 

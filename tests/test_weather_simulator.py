@@ -1,4 +1,4 @@
-"""Behaviour of the local prevision-meteo.ch simulator (``lessons.weathersim``)."""
+"""Behaviour of the local prevision-meteo.ch simulator (``weathersim``)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from lessons.weathersim import app as weathersim
-from lessons.weathersim.__main__ import parse_args
-from lessons.weathersim.app import (
+from weathersim import app as weathersim
+from weathersim.__main__ import parse_args
+from weathersim.app import (
     FAIL_SLOW_SECONDS,
     FAULT_CITIES,
     MAX_LATENCY,
@@ -38,7 +38,7 @@ from lessons.weathersim.app import (
 SCALE = 0.01
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHORT_TIMEOUT = aiohttp.ClientTimeout(total=0.2)
-APP_LOGGER = "lessons.weathersim.app"
+APP_LOGGER = "weathersim.app"
 
 
 @pytest_asyncio.fixture
@@ -116,7 +116,7 @@ async def test_it_returns_the_same_temperature_for_a_city_every_time(client: Tes
 def test_city_values_do_not_depend_on_the_process_hash_seed() -> None:
     cities = ["Paris", "lyon", "Geneve", "tokyo-3"]
     script = (
-        "from lessons.weathersim.app import latency_for, temperature_for\n"
+        "from weathersim.app import latency_for, temperature_for\n"
         f"print([(temperature_for(c), latency_for(c)) for c in {cities!r}])"
     )
     outputs = {
@@ -474,7 +474,7 @@ def test_the_command_line_serves_and_stops_quietly_on_a_signal(
         [
             sys.executable,
             "-m",
-            "lessons.weathersim",
+            "weathersim",
             "--port",
             str(port),
             "--latency-scale",

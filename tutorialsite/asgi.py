@@ -12,10 +12,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from lessons import gc_tuning  # noqa: E402
-from lessons.page_cache import PageCache  # noqa: E402
-from lessons.routing import websocket_urlpatterns  # noqa: E402
-from lessons.socket_auth import AuthMiddlewareStack  # noqa: E402
+from live.routing import websocket_urlpatterns  # noqa: E402
+from live.socket_auth import AuthMiddlewareStack  # noqa: E402
+from tutorialsite import gc_tuning  # noqa: E402
+from tutorialsite.page_cache import PageCache  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

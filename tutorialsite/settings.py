@@ -60,28 +60,33 @@ INSTALLED_APPS = [
     "channels",
     "simple_history",
     "axes",
+    "tutorialsite",  # the site's own checks and the serve command
     "lessons",
+    "live",
 ]
 
-# lessons.middleware holds Django's (and WhiteNoise's) own classes, with the hooks
+# tutorialsite.middleware holds Django's (and WhiteNoise's) own classes, with the hooks
 # that do no blocking I/O run on the event loop instead of a thread each.
 MIDDLEWARE = [
-    "lessons.middleware.SecurityMiddleware",
-    "lessons.middleware.ContentSecurityPolicyMiddleware",
-    "lessons.middleware.WhiteNoiseMiddleware",
-    "lessons.http_guard.RequestLimitsMiddleware",
-    "lessons.middleware.SessionMiddleware",
-    "lessons.middleware.CommonMiddleware",
-    "lessons.middleware.CsrfViewMiddleware",
-    "lessons.middleware.AuthenticationMiddleware",
-    "lessons.middleware.MessageMiddleware",
-    "lessons.middleware.XFrameOptionsMiddleware",
+    "tutorialsite.middleware.SecurityMiddleware",
+    "tutorialsite.middleware.ContentSecurityPolicyMiddleware",
+    "tutorialsite.middleware.WhiteNoiseMiddleware",
+    "tutorialsite.http_guard.RequestLimitsMiddleware",
+    "tutorialsite.middleware.SessionMiddleware",
+    "tutorialsite.middleware.CommonMiddleware",
+    "tutorialsite.middleware.CsrfViewMiddleware",
+    "tutorialsite.middleware.AuthenticationMiddleware",
+    "tutorialsite.middleware.MessageMiddleware",
+    "tutorialsite.middleware.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tutorialsite.urls"
+# What other apps add to a lesson page: async callables given the lesson and
+# returning template context. The lessons app calls them without importing them.
+LESSON_PAGE_CONTEXT = ["live.selectors.lesson_runs_so_far"]
 ASGI_APPLICATION = "tutorialsite.asgi.application"
 
 TEMPLATES = [
@@ -155,7 +160,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # channels-redis's RedisChannelLayer, made to outlive a Redis restart.
-            "BACKEND": "lessons.channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "live.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}]
             },
@@ -208,7 +213,7 @@ LOGIN_URL = "admin:login"
 # address, that address is refused, even with the right password, until the
 # cool-off ends. By address only: locking a user name would let anyone lock staff out.
 AUTHENTICATION_BACKENDS = [
-    "lessons.login_throttle.ThrottleBackend",  # django-axes' backend, async-capable
+    "tutorialsite.login_throttle.ThrottleBackend",  # django-axes' backend, async-capable
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
@@ -217,7 +222,7 @@ AXES_COOLOFF_TIME = timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "lessons.login_throttle.lockout_response"
+AXES_LOCKOUT_CALLABLE = "tutorialsite.login_throttle.lockout_response"
 # The connection's address only (daphne --proxy-headers sets it behind a proxy):
 # a header the client writes itself must not choose which counter it hits.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
@@ -269,14 +274,14 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     # Only behind a proxy that sets this header itself, overwriting the client's.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Django's W001-W003 look for its middleware by dotted path and miss the
-# subclasses in lessons.middleware; lessons.checks reports the same gaps instead.
+# subclasses in tutorialsite.middleware; tutorialsite.checks reports the same gaps instead.
 SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 # Asking browsers to preload HSTS is a commitment the deployer opts into
 # (DJANGO_SECURE_HSTS_PRELOAD), so its absence is not reported as a problem.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 
-# Refused before any view runs (lessons.http_guard), like a body over Django's
+# Refused before any view runs (tutorialsite.http_guard), like a body over Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_QUERY_STRING_BYTES = 2048
 
@@ -300,7 +305,7 @@ DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maxi
 # lease it renews; a process that dies gives its places back after this long.
 DEMO_LEASE_SECONDS = env_float("DEMO_LEASE_SECONDS", 15.0, minimum=1.0, maximum=600.0)
 # Stored runs kept per demo and mode, whatever their outcome; older ones are
-# pruned and only counted (lessons.run_pruning). At least 500: a page's median
+# pruned and only counted (live.run_pruning). At least 500: a page's median
 # looks at the newest 500 that finished well.
 DEMO_RUNS_KEPT = env_int("DEMO_RUNS_KEPT", 10_000, minimum=500, maximum=10_000_000)
 # Live lesson updates: how many lessons one socket may watch at once.

@@ -1,0 +1,42 @@
+"""What a demo declares: its parameters and its two variants."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from demos.params import Param
+
+
+class Where(StrEnum):
+    """Where a variant's entry point runs."""
+
+    # A coroutine on the server's event loop, as a task the consumer owns.
+    LOOP = "loop"
+    # A plain function on the bounded demo thread pool, never on the loop.
+    THREAD = "thread"
+    # A coroutine on a private event loop in a pool thread: for demos that block
+    # their loop on purpose, which must never be the server's own.
+    PRIVATE_LOOP = "private_loop"
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    main: Callable[..., Any]
+    where: Where
+    # The functions shown to the reader, in reading order: the code that runs.
+    shown: tuple[Callable[..., Any], ...]
+
+
+@dataclass(frozen=True)
+class Demo:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    sync: Variant
+    async_: Variant
+
+    def variant(self, mode: str) -> Variant:
+        return self.sync if mode == "sync" else self.async_

@@ -1,0 +1,10 @@
+"""Every demo a lesson can embed, by name."""
+
+from demos import blocking, sleep, weather
+from demos.base import Demo
+
+DEMOS: dict[str, Demo] = {demo.name: demo for demo in (sleep.DEMO, weather.DEMO, blocking.DEMO)}
+
+
+def get_demo(name: str) -> Demo | None:
+    return DEMOS.get(name)

@@ -1,0 +1,202 @@
+"""Run one variant of a demo for real and report its events as they happen."""
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from demos.base import Demo, Where
+from demos.reporting import Event, RunCancelled, RunReporter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RunResult:
+    status: str  # "ok" | "failed" | "cancelled"
+    elapsed: float
+    summary: str
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+    # False for a run cancelled before its program began: nothing ran, so
+    # there is nothing to show or store.
+    started: bool = True
+
+
+NOT_STARTED = "Cancelled before it started."
+
+
+def summary_for(elapsed: float) -> str:
+    return f"Program executed in {elapsed:.2f} seconds."
+
+
+class DemoExecution:
+    """One run of one variant. ``execute`` runs it; ``cancel`` stops it early.
+
+    Cancelling is cooperative: an async variant is cancelled at once, a thread
+    variant stops before its next step (a thread cannot be interrupted inside
+    ``time.sleep``). An async variant runs in the task that awaits ``execute``;
+    a cancel of the run cancels that task only while the program runs, and
+    ``execute`` takes it back (``uncancel``) and returns the cancelled run, so
+    the caller is never left cancelled by it.
+    """
+
+    def __init__(
+        self,
+        demo: Demo,
+        mode: str,
+        params: dict[str, Any],
+        *,
+        emit: Callable[[Event], None],
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self.demo = demo
+        self.mode = mode
+        self.params = params
+        self._executor = executor
+        self._loop = asyncio.get_running_loop()
+        self.reporter = RunReporter(self._loop, emit)
+        # The task running an async variant's program, while it runs; whether
+        # ``cancel`` cancelled it; whether someone else did as well.
+        self._inner: asyncio.Task[Any] | None = None
+        self._cancelled_inner = False
+        self._cancelled_from_outside = False
+        self._private_loop: asyncio.AbstractEventLoop | None = None
+        self._cancel_reason = ""
+
+    def cancel(self, reason: str = "cancelled by the reader") -> None:
+        if self.reporter.cancel_requested:
+            return
+        self._cancel_reason = reason
+        self.reporter.cancel_requested = True
+        if self._inner is not None and self._inner is not _current_task_or_none():
+            self._inner.cancel()
+            self._cancelled_inner = True
+        # else called from inside the program (its emit, say): on Python 3.12
+        # uncancel would not clear a cancel of the running task itself, so
+        # none is made; the program's next print stops it (RunCancelled).
+        private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
+        if private_loop is not None and inner is not None:
+            # RuntimeError: the run ended and its loop closed meanwhile.
+            with contextlib.suppress(RuntimeError):
+                private_loop.call_soon_threadsafe(inner.cancel)
+
+    async def execute(self) -> RunResult:
+        variant = self.demo.variant(self.mode)
+        elapsed = 0.0
+        try:
+            match variant.where:
+                case Where.LOOP:
+                    elapsed = await self._on_loop(variant.main)
+                case Where.THREAD:
+                    elapsed = await self._on_thread(variant.main)
+                case Where.PRIVATE_LOOP:
+                    elapsed = await self._on_private_loop(variant.main)
+        except (asyncio.CancelledError, RunCancelled) as stop:
+            if not self.reporter.cancel_requested:
+                raise  # our caller was cancelled, not just this run
+            if self._cancelled_from_outside:
+                # This run's cancel and the caller's as well: however the
+                # program ended, the caller's cancel goes on.
+                raise asyncio.CancelledError from stop
+            if not self.reporter.started:
+                # Its thread or task had not begun the program yet.
+                return RunResult(
+                    "cancelled", 0.0, NOT_STARTED, reason=self._cancel_reason, started=False
+                )
+            elapsed = self._elapsed_so_far()
+            return self._finish("cancelled", elapsed)
+        except Exception as exc:
+            logger.info("demo %s/%s failed: %r", self.demo.name, self.mode, exc)
+            # Its traceback holds the program's frames, and the failed task that
+            # also holds it is among them: a cycle, with this run in it.
+            exc.__traceback__ = None
+            elapsed = self._elapsed_so_far()
+            return self._finish("failed", elapsed, reason=f"{type(exc).__name__}: {exc}"[:300])
+        failed = any(record["ok"] is False for record in self.reporter.tasks)
+        return self._finish("failed" if failed else "ok", elapsed)
+
+    async def _on_loop(self, main: Callable[..., Any]) -> float:
+        # In the caller's task, not one of its own: a task, its context and a
+        # coroutine or two less per run, which a thousand runs at once feel as
+        # garbage collections. The reporter is bound for the program's time
+        # only, and the tasks it makes inherit it.
+        #
+        # The clock covers the program alone: it starts when main does, in a
+        # turn of the loop shared with at most a few other programs' starts
+        # (the consumer paces them, live.start_pacing), and stops as main
+        # returns.
+        task = asyncio.current_task()
+        assert task is not None, "execute runs in a task"
+        bound = self.reporter.bind()
+        self._inner = task
+        try:
+            self.reporter.start()
+            await main(**self.params)
+            return self.reporter.now()
+        finally:
+            self._inner = None
+            self.reporter.unbind(bound)
+            if self._cancelled_inner:
+                # Our cancel is taken back, so the caller's task is not left
+                # cancelling; any cancel still counted came from elsewhere.
+                self._cancelled_from_outside = task.uncancel() > 0
+
+    async def _on_thread(self, main: Callable[..., Any]) -> float:
+        def work() -> float:
+            self.reporter.bind()
+            self.reporter.check_cancelled()  # while its thread was on its way
+            self.reporter.start()
+            main(**self.params)
+            return self.reporter.now()
+
+        context = contextvars.copy_context()
+        return await self._loop.run_in_executor(self._executor, context.run, work)
+
+    async def _on_private_loop(self, main: Callable[..., Any]) -> float:
+        def work() -> float:
+            return asyncio.run(self._private_main(main))
+
+        context = contextvars.copy_context()
+        return await self._loop.run_in_executor(self._executor, context.run, work)
+
+    async def _private_main(self, main: Callable[..., Any]) -> float:
+        self.reporter.bind()
+        self._private_loop = asyncio.get_running_loop()
+        self._private_inner = asyncio.current_task()
+        self.reporter.check_cancelled()  # cancelled while waiting for a thread
+        self.reporter.start()
+        await main(**self.params)
+        return self.reporter.now()
+
+    def _elapsed_so_far(self) -> float:
+        try:
+            return self.reporter.now()
+        except RuntimeError:  # cancelled before it started
+            return 0.0
+
+    def _finish(self, status: str, elapsed: float, reason: str = "") -> RunResult:
+        if status == "cancelled":
+            reason = self._cancel_reason
+        # Tasks cut off by a cancel or a crash are closed at the run's end.
+        for record in self.reporter.tasks:
+            if record["start"] is not None and record["end"] is None:
+                record.update(end=elapsed, ok=False, error=reason or status)
+        return RunResult(
+            status=status,
+            elapsed=round(elapsed, 4),
+            summary=summary_for(elapsed),
+            tasks=self.reporter.tasks,
+            reason=reason,
+        )
+
+
+def _current_task_or_none() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no loop running in this thread
+        return None

@@ -1,1 +1,0 @@
-"""Live demos: each module declares a demo; ``registry`` lists them; ``runner`` runs them."""

@@ -1,0 +1,9 @@
+"""The websocket side: running demos for readers and streaming what happens.
+
+The demo consumer and its protocol, the limits on runs (in-memory and Redis
+versions of each), start pacing, stored runs (``DemoRun``) with their writer
+and pruning, live lesson updates, and the graceful stop.
+
+May import: Django, Channels, ``demos`` and ``lessons``. Never
+``tutorialsite``.
+"""

@@ -1,0 +1,360 @@
+"""The demo websocket: a thin adapter between the protocol and the runner.
+
+Each run is an asyncio task this consumer owns, so ``receive`` returns at once
+and a ``cancel`` or a disconnect is handled while runs are going. Events go out
+in order, one frame each, as they happen (see "Sending").
+
+A page may also ``watch`` its lesson: the socket joins the lesson's channel
+layer group, and a staff save on any process reaches it as ``lesson_updated``.
+"""
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from demos.base import Where
+from demos.registry import get_demo
+from demos.reporting import Event
+from demos.runner import NOT_STARTED, DemoExecution
+from lessons import selectors as lesson_selectors
+from lessons import services as lesson_services
+from live import runtime, services, shutdown, start_pacing
+from live.channel_layer import LAYER_ERRORS
+from live.limits import Unavailable, client_key
+from live.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
+
+logger = logging.getLogger(__name__)
+
+# Events are plain dicts we build, never cyclic: no need to check for cycles.
+_encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+
+
+@dataclass(slots=True)
+class ActiveRun:
+    request: RunRequest
+    consumer: "DemoConsumer"
+    task: asyncio.Task[None] | None = None
+    execution: DemoExecution | None = None
+    cancel_reason: str = field(default="")
+    # Set once the run is over and gives back its capacity: nothing is left to
+    # cancel, and cancelling its task then would cut that short.
+    ending: bool = False
+
+    def emit(self, event: Event) -> None:
+        """Send one of the run's events, marked with its id in place.
+
+        The reporter makes a new dict for every event and keeps none; a
+        thousand runs make eleven thousand events at once.
+        """
+        event["id"] = self.request.id
+        self.consumer.send_event(event)
+
+    def cancel(self, reason: str) -> None:
+        self.cancel_reason = reason
+        if self.execution is not None:
+            self.execution.cancel(reason)
+        elif self.task is not None and not self.ending:
+            self.task.cancel()  # still waiting for capacity: nothing has run yet
+
+
+class DemoConsumer(AsyncWebsocketConsumer):
+    # Whether this socket holds a place under the per-client cap (connect).
+    admitted = False
+
+    async def connect(self) -> None:
+        self.runs: dict[str, ActiveRun] = {}
+        # Every run's task, and then its storing, until done (a finished run
+        # leaves self.runs before it is stored).
+        self.run_tasks: set[asyncio.Future[Any]] = set()
+        self._untrack = self.run_tasks.discard  # one bound method, not one per run
+        self.outbox: list[Event] = []
+        self.sender: asyncio.Task[None] | None = None
+        self.watching: set[int] = set()
+        client = self.scope.get("client") or ("unknown", 0)
+        self.client_key = client_key(str(client[0]))
+        self.admitted = runtime.socket_counter().admit(self.client_key)
+        if not self.admitted:
+            # Not a warning: one client opening sockets in a loop would flood the log.
+            logger.debug("refused a demo socket: %s holds too many already", self.client_key)
+            await self.close()  # before accepting: the handshake is refused (403)
+            return
+        shutdown.track(self)
+        await self.accept()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes the sync thread's stale database connections before
+        # every message: a hop to that thread and back, three per reader who
+        # opens a page, runs a demo and leaves, and a thousand readers at once
+        # queue three thousand. Only a watch reads the database here, and it
+        # checks first (_watch); the run writer checks once per batch.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            await super().dispatch(message)  # Channels' error for an unknown type
+            return
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # Channels' own, less its connection check after ``disconnect`` (see dispatch).
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(message["code"])
+        raise StopConsumer
+
+    async def disconnect(self, code: int) -> None:
+        if self.admitted:
+            runtime.socket_counter().release(self.client_key)
+            self.admitted = False
+        shutdown.untrack(self)
+        await self._stop_runs("the reader left")
+        await self._leave_lesson_groups()
+        await self._delivered()
+
+    async def stop_for_restart(self, reason: str) -> None:
+        """Stop every run with ``reason``, deliver what is queued, then close the socket."""
+        await self._stop_runs(reason)
+        await self._delivered()
+        await self.close(code=shutdown.RESTART_CLOSE_CODE)
+
+    async def _stop_runs(self, reason: str) -> None:
+        for active in list(self.runs.values()):
+            active.cancel(reason)
+        # Sync runs stop before their next step: wait for them, and for their
+        # storing (which a run ending meanwhile adds), so nothing of this
+        # connection is left running once it is gone. asyncio.wait, not
+        # gather: if daphne kills this handler for taking too long to close,
+        # the runs still end as cancelled and are stored, instead of being
+        # cancelled with it.
+        while pending := [task for task in self.run_tasks if not task.done()]:
+            await asyncio.wait(pending)
+
+    async def _leave_lesson_groups(self) -> None:
+        for lesson in self.watching:
+            try:
+                await self.channel_layer.group_discard(
+                    lesson_services.lesson_group(lesson), self.channel_name
+                )
+            except LAYER_ERRORS:  # the membership expires by itself
+                logger.debug("could not leave a lesson group", exc_info=True)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            request = parse_frame(text_data, bytes_data)
+            if isinstance(request, RunRequest):
+                await self._start(request)
+            elif isinstance(request, CancelRequest):
+                self._cancel(request)
+            else:
+                await self._watch(request)
+        except ProtocolError as error:
+            self.send_event(error.as_message())
+
+    # Requests -------------------------------------------------------------
+    async def _start(self, request: RunRequest) -> None:
+        if request.id in self.runs:
+            raise ProtocolError("duplicate_id", "a run with this id is already going", request.id)
+        if len(self.runs) >= settings.DEMO_MAX_PER_CONNECTION:
+            raise ProtocolError(
+                "busy",
+                f"at most {settings.DEMO_MAX_PER_CONNECTION} runs at once per page; "
+                "wait for one to finish or cancel it",
+                request.id,
+            )
+        # Awaited here, before the run exists: one short Redis call when the
+        # limit is shared, so receive stays quick and the checks above still hold.
+        try:
+            wait = await runtime.rate_limiter().admit(self.client_key)
+        except Unavailable as error:
+            raise _unavailable(request, error) from None
+        if wait:
+            raise ProtocolError(
+                "rate_limited",
+                f"too many runs started; try again in {max(1, round(wait))} s",
+                request.id,
+            )
+        active = ActiveRun(request=request, consumer=self)
+        self.runs[request.id] = active
+        # Started eagerly: the run is accepted and takes its place (gates, then
+        # its turn to start, live.start_pacing) before receive returns,
+        # instead of a loop turn later, behind other readers' messages.
+        active.task = asyncio.eager_task_factory(asyncio.get_running_loop(), self._run(active))
+        self._track(active.task)
+
+    def _cancel(self, request: CancelRequest) -> None:
+        active = self.runs.get(request.id)
+        if active is None:
+            raise ProtocolError("unknown_run", "no run with this id is going", request.id)
+        active.cancel("cancelled by the reader")
+
+    async def _watch(self, request: WatchRequest) -> None:
+        lesson = request.lesson
+        if lesson in self.watching:
+            self.send_event({"type": "watching", "lesson": lesson})
+            return
+        if len(self.watching) >= settings.LESSON_WATCHES_PER_CONNECTION:
+            raise ProtocolError(
+                "watch_limit",
+                f"a page may watch at most {settings.LESSON_WATCHES_PER_CONNECTION} lessons",
+            )
+        user = self.scope.get("user")
+        is_staff = bool(user and user.is_active and user.is_staff)
+        await aclose_old_connections()  # what Channels would have done (see dispatch)
+        if not await lesson_selectors.lesson_is_visible(lesson_id=lesson, is_staff=is_staff):
+            raise ProtocolError("unknown_lesson", f"there is no lesson {lesson} to watch")
+        self.watching.add(lesson)
+        try:
+            await self.channel_layer.group_add(
+                lesson_services.lesson_group(lesson), self.channel_name
+            )
+        except LAYER_ERRORS:
+            # The layer joins it when Redis is back (live.channel_layer).
+            logger.warning("could not watch lesson %s: Redis is unreachable", lesson)
+            raise ProtocolError(
+                "unavailable",
+                "live updates are paused: the server cannot reach its shared state; "
+                "they resume by themselves",
+            ) from None
+        self.send_event({"type": "watching", "lesson": lesson})
+
+    async def lesson_updated(self, event: dict[str, Any]) -> None:
+        """A lesson this socket watches was saved, on this process or another."""
+        self.send_event(
+            {"type": "lesson_updated", "lesson": event["lesson"], "version": event["version"],
+             "title": event["title"]}
+        )  # fmt: skip
+
+    # Running --------------------------------------------------------------
+    async def _run(self, active: ActiveRun) -> None:
+        request = active.request
+        demo = get_demo(request.demo)
+        assert demo is not None  # parse_frame checked it
+        self.send_event(
+            {"type": "accepted", "id": request.id, "demo": demo.name, "mode": request.mode,
+             "params": request.params}
+        )  # fmt: skip
+        uses_thread = demo.variant(request.mode).where != Where.LOOP
+        gates = (
+            (runtime.thread_gate(), runtime.running_gate())
+            if uses_thread
+            else (runtime.running_gate(),)
+        )
+
+        def queued(position: int) -> None:
+            self.send_event({"type": "queued", "id": request.id, "position": position})
+
+        held = 0  # how many of the gates this run holds
+        try:
+            for gate in gates:
+                await gate.acquire(queued)
+                held += 1
+            if not uses_thread:
+                # A few programs start their clocks per turn of the loop, not a
+                # crowd's worth; a run cancelled meanwhile has not started.
+                await start_pacing.pacer().turn()
+            active.execution = DemoExecution(
+                demo,
+                request.mode,
+                request.params,
+                emit=active.emit,
+                executor=runtime.sync_executor(),
+            )
+            result = await active.execution.execute()
+        except Unavailable as error:
+            # Waiting for the shared cap needs Redis; a run that started goes on without it.
+            self.send_event(_unavailable(request, error).as_message())
+            return
+        except asyncio.CancelledError:
+            if active.execution is not None:
+                raise
+            # Cancelled while queued: nothing ran, so there is nothing to store.
+            self._never_started(request, active.cancel_reason)
+            return
+        finally:
+            active.ending = True
+            for gate in gates[:held]:
+                giving_back = gate.release()
+                if giving_back is not None:
+                    # The shared gate's place is free for every process before the run is over.
+                    await giving_back
+            self.runs.pop(request.id, None)
+            # The execution refers back to the run (its emit is the run's): let
+            # go of it, so that this connection, once closed, is freed at once
+            # rather than left to a full garbage collection.
+            active.execution = None
+        if not result.started:
+            self._never_started(request, result.reason)
+            return
+        finished = {
+            "type": "finished",
+            "id": request.id,
+            "elapsed": result.elapsed,
+            "status": result.status,
+            "summary": result.summary,
+        }
+        if result.reason:
+            finished["reason"] = result.reason
+        self.send_event(finished)
+        # Queued for storing, and this task ends: the run's objects are let go
+        # at once, while the connection still waits for the store (run_tasks).
+        self._track(
+            services.demo_run_record(
+                demo=demo.name, mode=request.mode, params=request.params, result=result
+            )
+        )
+
+    def _never_started(self, request: RunRequest, reason: str) -> None:
+        self.send_event(
+            {"type": "finished", "id": request.id, "elapsed": 0.0, "status": "cancelled",
+             "summary": NOT_STARTED, "reason": reason}
+        )  # fmt: skip
+
+    def _track(self, future: asyncio.Future[Any]) -> None:
+        self.run_tasks.add(future)
+        future.add_done_callback(self._untrack)
+
+    # Sending --------------------------------------------------------------
+    # Events are produced by plain function calls (the demo's reporter), so
+    # they wait in the outbox for a sender task. The task starts eagerly: it
+    # runs at once, inside send_event, and as daphne's send never waits, an
+    # event is usually on the wire before send_event returns, with no task
+    # switch. Only if a send has to wait does the task live on, and events
+    # that come meanwhile queue behind it, in order. Idle sockets hold no task.
+    def send_event(self, event: Event) -> None:
+        self.outbox.append(event)
+        if self.sender is None:
+            sender = asyncio.eager_task_factory(asyncio.get_running_loop(), self._send_outbox())
+            if not sender.done():
+                self.sender = sender
+
+    async def _send_outbox(self) -> None:
+        try:
+            while self.outbox:
+                event = self.outbox.pop(0)
+                try:
+                    await self.send(text_data=_encode(event))
+                except Exception:  # the socket is gone; the runs are being cancelled
+                    logger.debug("could not send to a closed socket", exc_info=True)
+        finally:
+            self.sender = None
+
+    async def _delivered(self) -> None:
+        """Wait until every event sent so far has been handed to the socket."""
+        while self.sender is not None:
+            await asyncio.shield(self.sender)
+
+
+def _unavailable(request: RunRequest, error: Unavailable) -> ProtocolError:
+    logger.warning("refused run %s: %s", request.id, error)
+    return ProtocolError(
+        "unavailable",
+        "demos cannot start right now: the server cannot reach its shared state; "
+        "try again in a moment",
+        request.id,
+    )

@@ -1,0 +1,62 @@
+"""Process-wide resources for running demos, made lazily from settings.
+
+One bounded thread pool for sync variants, the gates that cap running demos,
+and the rate limiter. With REDIS_URL set, the cap on running demos and the rate
+limit are shared by every process (live.shared_limits); the thread gate stays
+per process, like the pool it guards. ``reset()`` drops them (tests change the
+settings).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+from django.conf import settings
+
+from live.limits import CapacityGate, RateLimiter, SocketCounter
+from live.shared_limits import RedisCapacityGate, RedisRateLimiter
+
+
+@cache
+def sync_executor() -> ThreadPoolExecutor:
+    # Never the single thread sync_to_async uses by default: a time.sleep there
+    # would stall every socket of the process.
+    return ThreadPoolExecutor(max_workers=settings.DEMO_SYNC_WORKERS, thread_name_prefix="demo")
+
+
+@cache
+def running_gate() -> CapacityGate | RedisCapacityGate:
+    """All running demos: of this process, or of every process when Redis is shared."""
+    if settings.REDIS_URL:
+        return RedisCapacityGate(
+            name="running",
+            capacity=settings.DEMO_MAX_RUNNING,
+            lease_seconds=settings.DEMO_LEASE_SECONDS,
+        )
+    return CapacityGate(capacity=settings.DEMO_MAX_RUNNING)
+
+
+@cache
+def thread_gate() -> CapacityGate:
+    """Demos that hold a pool thread: as many as there are threads, so none waits unseen."""
+    return CapacityGate(capacity=settings.DEMO_SYNC_WORKERS)
+
+
+@cache
+def rate_limiter() -> RateLimiter | RedisRateLimiter:
+    count, period = settings.DEMO_RATE_LIMIT
+    if settings.REDIS_URL:
+        return RedisRateLimiter(count=count, period=period)
+    return RateLimiter(count=count, period=period)
+
+
+@cache
+def socket_counter() -> SocketCounter:
+    """Demo sockets open per client address, in this process."""
+    return SocketCounter(per_client=settings.DEMO_SOCKETS_PER_CLIENT)
+
+
+def reset() -> None:
+    if sync_executor.cache_info().currsize:
+        sync_executor().shutdown(wait=False, cancel_futures=True)
+    for made in (sync_executor, running_gate, thread_gate, rate_limiter, socket_counter):
+        made.cache_clear()
