@@ -14,9 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -28,6 +26,7 @@ from lessons import selectors as lesson_selectors
 from lessons import services as lesson_services
 from live import runtime, services, shutdown, start_pacing
 from live.channel_layer import LAYER_ERRORS
+from live.connection_checks import WithoutConnectionChecks
 from live.limits import Unavailable, client_key
 from live.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
 
@@ -65,7 +64,7 @@ class ActiveRun:
             self.task.cancel()  # still waiting for capacity: nothing has run yet
 
 
-class DemoConsumer(AsyncWebsocketConsumer):
+class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     # Whether this socket holds a place under the per-client cap (connect).
     admitted = False
 
@@ -88,25 +87,6 @@ class DemoConsumer(AsyncWebsocketConsumer):
             return
         shutdown.track(self)
         await self.accept()
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes the sync thread's stale database connections before
-        # every message: a hop to that thread and back, three per reader who
-        # opens a page, runs a demo and leaves, and a thousand readers at once
-        # queue three thousand. Only a watch reads the database here, and it
-        # checks first (_watch); the run writer checks once per batch.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            await super().dispatch(message)  # Channels' error for an unknown type
-            return
-        await handler(message)
-
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        # Channels' own, less its connection check after ``disconnect`` (see dispatch).
-        for group in self.groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        await self.disconnect(message["code"])
-        raise StopConsumer
 
     async def disconnect(self, code: int) -> None:
         if self.admitted:
@@ -205,7 +185,7 @@ class DemoConsumer(AsyncWebsocketConsumer):
             )
         user = self.scope.get("user")
         is_staff = bool(user and user.is_active and user.is_staff)
-        await aclose_old_connections()  # what Channels would have done (see dispatch)
+        await aclose_old_connections()  # what Channels would have done (live.connection_checks)
         if not await lesson_selectors.lesson_is_visible(lesson_id=lesson, is_staff=is_staff):
             raise ProtocolError("unknown_lesson", f"there is no lesson {lesson} to watch")
         self.watching.add(lesson)
