@@ -51,8 +51,8 @@ format: install
 test: lint
 	$(BIN)/pytest
 
-# The whole suite again on PostgreSQL, with Redis for the channel layer, the
-# cache and the shared demo limits (pytest-django makes and drops test_test).
+# The whole suite again on PostgreSQL, with Redis for the channel layer and the
+# shared demo limits (pytest-django makes and drops test_test).
 test-shared: install services
 	DATABASE_URL=$(CI_DATABASE_URL) REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest
 

@@ -149,8 +149,9 @@ else:
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Channel layer, cache and the demo limits: in memory on one process, shared
-# through Redis when REDIS_URL is set (required for more than one process).
+# Channel layer and the demo limits: in memory on one process, shared through
+# Redis when REDIS_URL is set (required for more than one process). Nothing
+# uses Django's cache framework (the page cache is its own, per process).
 REDIS_URL = env_str("REDIS_URL")
 # Fail fast when Redis is down, so a reader hears "unavailable" at once.
 REDIS_CONNECT_TIMEOUT = 1.0
@@ -166,19 +167,8 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-                "socket_timeout": REDIS_COMMAND_TIMEOUT,
-            },
-        }
-    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
