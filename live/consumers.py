@@ -259,10 +259,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         finally:
             active.ending = True
             for gate in gates[:held]:
-                giving_back = gate.release()
-                if giving_back is not None:
-                    # The shared gate's place is free for every process before the run is over.
-                    await giving_back
+                # A shared gate's place is free for every process before the run is over.
+                await gate.release()
             self.runs.pop(request.id, None)
             # The execution refers back to the run (its emit is the run's): let
             # go of it, so that this connection, once closed, is freed at once

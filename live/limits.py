@@ -1,8 +1,9 @@
 """Limits on running demos: a cap that queues in order, and a rate limit.
 
-These are the in-process versions, for one process. live.shared_limits has
-versions with the same interface that hold across processes through Redis;
-live.runtime picks one or the other.
+``Gate`` and ``StartLimit`` say what the consumer may ask of each. The classes
+here are the in-process versions, for one process; live.shared_limits has
+versions that hold across processes through Redis. live.runtime picks one or
+the other, and the consumer does not know which it has.
 """
 
 import asyncio
@@ -11,6 +12,32 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Gate(Protocol):
+    """At most ``capacity`` runs hold a place at once; the others wait their turn."""
+
+    capacity: int
+
+    @property
+    def running(self) -> int: ...
+
+    @property
+    def waiting(self) -> int: ...
+
+    async def acquire(self, on_position: Callable[[int], None]) -> None:
+        """Wait for a place; ``on_position`` hears the place in the queue (1 is next)."""
+
+    async def release(self) -> None:
+        """Give a place back; when this returns, others may take it."""
+
+
+class StartLimit(Protocol):
+    """How many runs one client may start in a while."""
+
+    async def admit(self, client: str) -> float:
+        """Count a start: 0 when ``client`` may start, else the seconds until it may."""
 
 
 class Unavailable(Exception):
@@ -83,13 +110,16 @@ class CapacityGate:
             await waiter.future
         except asyncio.CancelledError:
             if waiter.future.done() and not waiter.future.cancelled():
-                self.release()  # the slot was handed over just as we gave up
+                self._give_back()  # the slot was handed over just as we gave up
             else:
                 self._waiters.remove(waiter)
                 self._tell_positions()
             raise
 
-    def release(self) -> None:
+    async def release(self) -> None:
+        self._give_back()
+
+    def _give_back(self) -> None:
         self.running -= 1
         while self._waiters and self.running < self.capacity:
             waiter = self._waiters.popleft()
@@ -111,30 +141,20 @@ class RateLimiter:
 
     count: int
     period: float
+    clock: Callable[[], float] = time.monotonic
     _starts: dict[str, deque[float]] = field(default_factory=dict)
     _last_sweep: float = 0.0
 
-    def allow(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
+    async def admit(self, client: str) -> float:
+        now = self.clock()
         self._sweep(now)
         starts = self._starts.setdefault(client, deque())
         while starts and starts[0] <= now - self.period:
             starts.popleft()
         if len(starts) >= self.count:
-            return False
+            return max(starts[0] + self.period - now, 0.001)
         starts.append(now)
-        return True
-
-    async def admit(self, client: str) -> float:
-        """Count a start: 0 when ``client`` may start, else the seconds until it may."""
-        return 0.0 if self.allow(client) else max(self.retry_after(client), 0.001)
-
-    def retry_after(self, client: str, now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        starts = self._starts.get(client)
-        if not starts:
-            return 0.0
-        return max(0.0, starts[0] + self.period - now)
+        return 0.0
 
     def _sweep(self, now: float) -> None:
         # Forget idle clients now and then, so memory stays bounded by active ones.

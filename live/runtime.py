@@ -12,7 +12,7 @@ from functools import cache
 
 from django.conf import settings
 
-from live.limits import CapacityGate, RateLimiter, SocketCounter
+from live.limits import CapacityGate, Gate, RateLimiter, SocketCounter, StartLimit
 from live.shared_limits import RedisCapacityGate, RedisRateLimiter
 
 
@@ -24,7 +24,7 @@ def sync_executor() -> ThreadPoolExecutor:
 
 
 @cache
-def running_gate() -> CapacityGate | RedisCapacityGate:
+def running_gate() -> Gate:
     """All running demos: of this process, or of every process when Redis is shared."""
     if settings.REDIS_URL:
         return RedisCapacityGate(
@@ -42,7 +42,7 @@ def thread_gate() -> CapacityGate:
 
 
 @cache
-def rate_limiter() -> RateLimiter | RedisRateLimiter:
+def rate_limiter() -> StartLimit:
     count, period = settings.DEMO_RATE_LIMIT
     if settings.REDIS_URL:
         return RedisRateLimiter(count=count, period=period)

@@ -1,6 +1,7 @@
 """The demo limits shared by every process through Redis (used when REDIS_URL is set).
 
-Same interface as live.limits, so the consumer does not know which it has.
+The same protocols as live.limits (``Gate``, ``StartLimit``), so the consumer
+does not know which it has.
 Each check-and-change is one short Lua script, atomic across processes, and
 time is the Redis server's clock, the same for every process.
 
@@ -66,20 +67,6 @@ end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], period)
 return 0
-"""
-)
-
-# KEYS: window. ARGV: count, period (ms). Milliseconds until a start would be counted.
-RATE_RETRY_AFTER = (
-    _NOW
-    + """
-local count, period = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
-if redis.call('ZCARD', KEYS[1]) < count then
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + period - now)
 """
 )
 
@@ -199,22 +186,14 @@ class RedisRateLimiter:
         )
         return waited / 1000
 
-    async def allow(self, client: str) -> bool:
-        return await self.admit(client) == 0
-
-    async def retry_after(self, client: str) -> float:
-        return (
-            await _run(RATE_RETRY_AFTER, [self._key(client)], [self.count, self._period_ms]) / 1000
-        )
-
 
 class RedisCapacityGate:
     """At most ``capacity`` holders across all processes; the others wait in arrival order.
 
     ``running`` and ``waiting`` count this process's holders and waiters.
-    ``release()`` returns at once, like the in-process gate's, and gives the
-    place back in a task that it returns: await it to know the place is free for
-    the other processes (if Redis cannot be reached, the lease expires by itself).
+    ``release()`` gives the place back in a task of its own, so that the place
+    is given back even if its caller is cancelled while it waits (if Redis
+    cannot be reached, the lease expires by itself).
     """
 
     def __init__(self, *, name: str, capacity: int, lease_seconds: float) -> None:
@@ -260,14 +239,14 @@ class RedisCapacityGate:
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.create_task(self._renew())
 
-    def release(self) -> asyncio.Task[None]:
+    async def release(self) -> None:
         ticket = self._held.pop()
         if not self._held and self._renewer is not None:
             self._renewer.cancel()
         task = asyncio.get_running_loop().create_task(self._forget(ticket))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        return task
+        await asyncio.shield(task)
 
     async def _forget(self, ticket: str) -> None:
         try:

@@ -285,19 +285,16 @@ async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(m
         async def acquire(self, on_position) -> None:
             pass
 
-        def release(self):
-            async def give_back() -> None:
-                await asyncio.sleep(0.05)
-                given_back.set()
-
-            return give_back()
+        async def release(self) -> None:
+            await asyncio.sleep(0.05)
+            given_back.set()
 
     class Full:
         async def acquire(self, on_position) -> None:
             await asyncio.Event().wait()  # never a place: the run waits here
 
-        def release(self) -> None:
-            return None
+        async def release(self) -> None:
+            pass
 
     # Cached like the real ones, which runtime.reset() clears.
     monkeypatch.setattr(runtime, "thread_gate", functools.cache(SlowToGiveBack))

@@ -1,10 +1,12 @@
 """The capacity gate (waits in order) and the rate limiter (sliding window)."""
 
 import asyncio
+import inspect
 
 import pytest
 
-from live.limits import CapacityGate, RateLimiter, client_key
+from live.limits import CapacityGate, Gate, RateLimiter, StartLimit, client_key
+from live.shared_limits import RedisCapacityGate, RedisRateLimiter
 
 
 async def test_the_gate_admits_up_to_its_capacity_then_queues_in_order():
@@ -16,11 +18,11 @@ async def test_the_gate_admits_up_to_its_capacity_then_queues_in_order():
     fourth = asyncio.create_task(gate.acquire(positions["d"].append))
     await asyncio.sleep(0)
     assert (gate.running, gate.waiting) == (2, 2)
-    gate.release()
+    await gate.release()
     await third
     assert not fourth.done()
     assert positions == {"c": [1], "d": [2, 1]}
-    gate.release()
+    await gate.release()
     await fourth
     assert (gate.running, gate.waiting) == (2, 0)
 
@@ -36,26 +38,41 @@ async def test_a_waiter_that_gives_up_leaves_the_queue_and_others_move_up():
     with pytest.raises(asyncio.CancelledError):
         await quitter
     assert heard == [2, 1]
-    gate.release()
+    await gate.release()
     await patient
     assert (gate.running, gate.waiting) == (1, 0)
 
 
-def test_the_rate_limiter_allows_count_per_period_per_client():
-    limiter = RateLimiter(count=2, period=60)
-    assert limiter.allow("a", now=0)
-    assert limiter.allow("a", now=1)
-    assert not limiter.allow("a", now=2)
-    assert limiter.allow("b", now=2)
-    assert limiter.retry_after("a", now=2) == pytest.approx(58)
-    assert limiter.allow("a", now=60.5)  # the first start has left the window
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_the_rate_limiter_forgets_idle_clients():
-    limiter = RateLimiter(count=1, period=10)
+async def test_the_rate_limiter_allows_count_per_period_per_client():
+    clock = Clock()
+    limiter = RateLimiter(count=2, period=60, clock=clock)
+    assert await limiter.admit("a") == 0
+    clock.now = 1
+    assert await limiter.admit("a") == 0
+    clock.now = 2
+    assert await limiter.admit("a") == pytest.approx(58)  # refused: wait for the first to leave
+    assert await limiter.admit("b") == 0
+    clock.now = 60.5
+    assert await limiter.admit("a") == 0  # the first start has left the window
+
+
+async def test_the_rate_limiter_forgets_idle_clients():
+    clock = Clock()
+    limiter = RateLimiter(count=1, period=10, clock=clock)
     for client in range(1000):
-        limiter.allow(str(client), now=0)
-    limiter.allow("late", now=100)
+        await limiter.admit(str(client))
+    clock.now = 100
+    await limiter.admit("late")
     assert list(limiter._starts) == ["late"]
 
 
@@ -67,7 +84,7 @@ async def test_a_long_queue_tells_far_waiters_only_round_positions():
     last = asyncio.create_task(gate.acquire(heard.append))
     await asyncio.sleep(0)
     for _ in range(150):
-        gate.release()
+        await gate.release()
         await asyncio.sleep(0)
     await asyncio.gather(*waiters, last)
     assert heard == [150, 100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
@@ -88,10 +105,34 @@ def test_readers_are_counted_by_address_and_ipv6_hosts_by_their_64(address, key)
     assert client_key(address) == key
 
 
-def test_addresses_of_one_ipv6_64_share_one_budget():
+async def test_addresses_of_one_ipv6_64_share_one_budget():
     limiter = RateLimiter(count=2, period=60)
     addresses = ["2001:db8::1", "2001:db8::2", "2001:db8::3"]
 
-    allowed = [limiter.allow(client_key(a), now=100.0) for a in addresses]
+    allowed = [await limiter.admit(client_key(a)) == 0 for a in addresses]
 
     assert allowed == [True, True, False]
+
+
+def _members(protocol: type) -> list[str]:
+    return [name for name in vars(protocol) if not name.startswith("_")]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "versions"),
+    [(Gate, (CapacityGate, RedisCapacityGate)), (StartLimit, (RateLimiter, RedisRateLimiter))],
+    ids=["gate", "start limit"],
+)
+def test_both_versions_of_a_limit_answer_the_consumer_alike(protocol, versions):
+    # The consumer cannot tell which it has: the same methods, async alike, same arguments.
+    for member in _members(protocol):
+        wanted = getattr(protocol, member)
+        for version in versions:
+            found = getattr(version, member, None)
+            assert found is not None, f"{version.__name__} has no {member}"
+            if isinstance(wanted, property) or not callable(wanted):
+                continue
+            assert inspect.iscoroutinefunction(found) == inspect.iscoroutinefunction(wanted)
+            assert inspect.signature(found).parameters.keys() == (
+                inspect.signature(wanted).parameters.keys()
+            ), f"{version.__name__}.{member}"
