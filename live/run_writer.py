@@ -19,14 +19,14 @@ Every run is still stored, or loudly given up on:
   failure, so one bad run cannot sink the others; a run that fails every
   attempt is logged as an error with everything needed to store it by hand;
 - under daphne, the server's shutdown waits until every queued run is
-  written; anything still queued when the interpreter exits is logged.
+  written (live.shutdown); anything still queued when the interpreter exits
+  is logged.
 """
 
 import asyncio
 import atexit
 import json
 import logging
-import sys
 import weakref
 from dataclasses import dataclass, field
 
@@ -320,31 +320,12 @@ def _give_up(queued: _Queued, why: str, *, answer: bool = True) -> None:
         queued.done.set_result(None)
 
 
-def _new_writer(loop: asyncio.AbstractEventLoop) -> RunWriter:
-    made = RunWriter(loop_ref=weakref.ref(loop))
-    _drain_before_daphne_stops(made)
-    return made
-
-
-_writers = PerLoop(_new_writer)
+_writers = PerLoop(lambda loop: RunWriter(loop_ref=weakref.ref(loop)))
 
 
 def writer() -> RunWriter:
     """The writer of the running loop (one in production; each test has its own)."""
     return _writers.get()
-
-
-def _drain_before_daphne_stops(run_writer: RunWriter) -> None:
-    # daphne has no lifespan events; its Twisted reactor waits for the Deferreds
-    # of "before shutdown" triggers before it stops the loop.
-    reactor = sys.modules.get("twisted.internet.reactor")
-    if reactor is None or not getattr(reactor, "running", False):
-        return
-    from twisted.internet.defer import Deferred
-
-    reactor.addSystemEventTrigger(
-        "before", "shutdown", lambda: Deferred.fromFuture(asyncio.ensure_future(run_writer.drain()))
-    )
 
 
 @atexit.register

@@ -1,17 +1,19 @@
-"""Graceful stop: readers whose runs are going hear that the server is restarting.
+"""Graceful stop: readers hear that the server is restarting, and nothing is lost.
 
 daphne serves on Twisted's asyncio reactor. On SIGTERM or SIGINT the reactor
 fires its "shutdown" event in three phases: it calls every "before" trigger and
 waits for the Deferreds they return; then, "during", it stops the loop and drops
 every connection. daphne's own "before" trigger cancels the application
 instances, which does not cancel our runs (each is a task of its own) and closes
-no socket. So a "before" trigger of ours can still cancel every run with a
-reason, let each reader receive its ``finished`` message, let each run be stored,
-and close each socket with ``RESTART_CLOSE_CODE``, all before the connections
-are dropped.
+no socket. So one "before" trigger of ours (``before_daphne_stops``) can still:
 
-Consumers register here while they are connected; the registry and the hook
-live in this module so the consumer stays a thin adapter.
+1. cancel every run with a reason, let each reader receive its ``finished``,
+   and close each socket with ``RESTART_CLOSE_CODE`` (``stop_all``);
+2. write every run still queued for storing (live.run_writer);
+3. close the weather demo's aiohttp session, so no connection is left open.
+
+Consumers register here while they are connected, so the consumer stays a thin
+adapter.
 """
 
 import asyncio
@@ -19,6 +21,9 @@ import logging
 import sys
 import weakref
 from typing import Protocol
+
+from demos import http
+from live import run_writer
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +83,19 @@ async def stop_all(reason: str = RESTART_REASON, grace: float = GRACE_SECONDS) -
     await asyncio.sleep(FLUSH_SECONDS)
 
 
+async def before_daphne_stops() -> None:
+    """Everything the process does before its connections are dropped, in order."""
+    await stop_all()
+    try:
+        async with asyncio.timeout(GRACE_SECONDS):
+            await run_writer.writer().drain()
+    except TimeoutError:  # what is still queued is logged as the process exits
+        logger.error("stored runs were still being written after %.0f s", GRACE_SECONDS)
+    await http.close_shared_session()
+
+
 def _hook_into_reactor() -> None:
-    """Register ``stop_all`` to run before the reactor shuts down, once, under daphne."""
+    """Register ``before_daphne_stops`` with the reactor, once, under daphne."""
     global _hooked
     if _hooked:
         return
@@ -89,7 +105,7 @@ def _hook_into_reactor() -> None:
     from twisted.internet.defer import Deferred
 
     def before_shutdown() -> Deferred:
-        return Deferred.fromFuture(asyncio.ensure_future(stop_all()))
+        return Deferred.fromFuture(asyncio.ensure_future(before_daphne_stops()))
 
     reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
     _hooked = True

@@ -14,7 +14,9 @@ import pytest
 import websockets
 from channels.testing import WebsocketCommunicator
 
-from live import runtime, shutdown
+from demos import http
+from demos.runner import RunResult, summary_for
+from live import runtime, services, shutdown
 from live.models import DemoRun
 from tests.servers import running_site
 from tests.sockets import HEADERS
@@ -112,6 +114,21 @@ async def test_with_nothing_connected_stopping_returns_at_once():
     started = time.perf_counter()
     await shutdown.stop_all()
     assert time.perf_counter() - started < 0.1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_before_daphne_stops_queued_runs_are_written_and_the_weather_session_closed():
+    session = http.shared_session()
+    result = RunResult(status="ok", elapsed=0.1, summary=summary_for(0.1))
+    stored = services.demo_run_record(demo="sleep", mode="async", params={}, result=result)
+
+    await shutdown.before_daphne_stops()
+
+    # Written now, not after the writer's quiet interval: the stop waited for it.
+    assert stored.done()
+    assert stored.result() is not None
+    assert await DemoRun.objects.acount() == 1
+    assert session.closed
 
 
 # ---------------------------------------------------------------------------
