@@ -23,11 +23,9 @@ from typing import Any
 from demos.errors import explain
 
 _current_run: ContextVar["RunReporter | None"] = ContextVar("current_run", default=None)
-# Which task a print belongs to. A sync task sets it in its thread. An async
-# task is looked up by its asyncio task instead: setting a context variable in
-# each would give each a new context mapping, and a thousand runs at once feel
-# every object they hold in garbage collections. Tasks an async task starts
-# itself are not its own, and print as the program.
+# Which task a print belongs to: a sync task sets it in its thread; an async
+# one is found by its asyncio task, a context variable each would cost objects
+# (docs/performance.md). Tasks an async task starts itself print as the program.
 _current_task: ContextVar[int | None] = ContextVar("current_task", default=None)
 _async_task_index: dict[asyncio.Task[Any], int] = {}
 
@@ -42,9 +40,8 @@ class RunCancelled(BaseException):
     """
 
 
-# Numbering a run's tasks: one lock for every run rather than one each (it
-# is held for a few instructions), since a run holds its objects for its
-# whole time and a thousand runs at once feel each one in garbage collections.
+# Numbering a run's tasks: one lock for every run, held for a few instructions,
+# rather than one more object each run holds.
 _numbering = threading.Lock()
 
 

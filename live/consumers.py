@@ -106,12 +106,9 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     async def _stop_runs(self, reason: str) -> None:
         for active in list(self.runs.values()):
             active.cancel(reason)
-        # Sync runs stop before their next step: wait for them, and for their
-        # storing (which a run ending meanwhile adds), so nothing of this
-        # connection is left running once it is gone. asyncio.wait, not
-        # gather: if daphne kills this handler for taking too long to close,
-        # the runs still end as cancelled and are stored, instead of being
-        # cancelled with it.
+        # Wait for the runs and their storing, so nothing of this connection is
+        # left running once it is gone; asyncio.wait, not gather, so that daphne
+        # killing a slow-closing handler does not cancel the runs with it.
         while pending := [task for task in self.run_tasks if not task.done()]:
             await asyncio.wait(pending)
 
@@ -298,12 +295,10 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         future.add_done_callback(self._untrack)
 
     # Sending --------------------------------------------------------------
-    # Events are produced by plain function calls (the demo's reporter), so
-    # they wait in the outbox for a sender task. The task starts eagerly: it
-    # runs at once, inside send_event, and as daphne's send never waits, an
-    # event is usually on the wire before send_event returns, with no task
-    # switch. Only if a send has to wait does the task live on, and events
-    # that come meanwhile queue behind it, in order. Idle sockets hold no task.
+    # Events come from plain function calls (the demo's reporter) and wait in
+    # the outbox for a sender task, started eagerly: daphne's send never waits,
+    # so an event is usually on the wire before send_event returns. Only a send
+    # that waits keeps the task alive; idle sockets hold none.
     def send_event(self, event: Event) -> None:
         self.outbox.append(event)
         if self.sender is None:

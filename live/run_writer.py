@@ -3,7 +3,7 @@
 When many readers' runs finish together, writing each on its own means one
 thread hop and one transaction per run, all competing with the event loop for
 the interpreter just as it sends those readers their last events. The writer
-instead writes what has piled up in one ``bulk_create``, once runs have
+instead writes what has piled up in one transaction, once runs have
 stopped finishing for ``QUIET`` seconds (or the oldest has waited
 ``MAX_WAIT``): after a burst, not in the middle of it. The reader has had the
 run's ``finished`` by then; only its storing waits.

@@ -8,11 +8,8 @@ starting, before its first task could: the crowd's starting would show up in
 each reader's measured time. Started at most ``per_turn`` to a turn, a
 program waits only for the few that start beside it; the others wait before
 their clocks start, as they would in a queue. Nothing is faster overall: the
-measured time of each program is its own, not the crowd's.
-
-Measured with 1,000 readers starting the async sleep demo at once on one
-daphne process: unpaced, the median run's first task started about 50 ms
-after its clock did (90 ms at the 99th percentile); paced, about 3 ms.
+measured time of each program is its own, not the crowd's (the figures are
+in docs/performance.md).
 """
 
 import asyncio

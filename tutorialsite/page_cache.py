@@ -101,10 +101,8 @@ class PageCache:
             and page_freshness.unedited(page.content)
             and now - page.stored_at < STALE_WHILE_RENDERING
         ):
-            # Only old, or older than the latest stored run, and not edited
-            # here: this reader gets it at once, and a fresh copy is rendered
-            # behind them, so nobody waits for a render that only refreshes
-            # the run statistics.
+            # Old but not edited: served at once, rendered again behind the reader,
+            # so nobody waits for a render that only refreshes the run statistics.
             if key not in self.rendering:
                 self._render_behind(key, scope)
             await _replay(page, send)

@@ -123,20 +123,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # PostgreSQL through psycopg 3 and Django's built-in connection pool, not
-    # persistent connections (CONN_MAX_AGE > 0). Django keeps one connection per
-    # thread, and under ASGI the threads come and go: each request's sync work
-    # (async ORM calls included) runs on a thread of its own, and consumers share
-    # sync_to_async's one thread. Persistent connections would be left open on
-    # threads that never come back, one per thread ever used. With the pool a
-    # "close" hands the connection back (Django closes after each request, Channels
-    # before each consumer message and around each database_sync_to_async call;
-    # the demo socket only before a watch and around each batch of stored runs,
-    # its only reads and writes, so sync_to_async's thread may keep one pooled
-    # connection between them), so a process holds at most
-    # DATABASE_POOL_MAX_SIZE connections and reuses them.
-    # CONN_HEALTH_CHECKS makes the pool test a connection before lending it, so
-    # connections broken by a database restart are replaced, not handed out.
+    # Django's connection pool, not persistent connections: under ASGI the
+    # threads that hold connections come and go, and persistent ones would be
+    # left open on threads that never come back. With the pool, a "close" hands
+    # the connection back, so a process holds at most DATABASE_POOL_MAX_SIZE;
+    # health checks replace connections a database restart broke.
     _database["CONN_MAX_AGE"] = 0  # required with the pool
     _database["OPTIONS"] = {
         "pool": {
