@@ -3,9 +3,12 @@
 Layout: ``content/<course-slug>/_course.md`` describes a course;
 ``content/<course-slug>/<nn>-<lesson-slug>.md`` are its lessons, ordered by nn.
 Loading creates what is missing and refreshes bundled lessons from their files,
-but never touches a lesson that staff have edited.
+but never touches a lesson that someone changed since it was loaded: in the
+admin, from a shell, a script or a data migration.
 """
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,14 @@ from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LESSON_FILE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.DOTALL)
+# What a lesson file sets; their hash, in Lesson.loaded_hash, is what was last loaded.
+# Changing this list changes every hash: a migration must then record them again
+# (as lessons/migrations/0005 did).
+LOADED_FIELDS = ("title", "summary", "body", "position", "status")
+
+KEPT_STAFF = "edited by staff"
+KEPT_CHANGED = "changed since it was loaded"
+KEPT_NOT_LOADED = "never loaded from its file"
 
 
 class ContentError(ValueError):
@@ -49,8 +60,15 @@ class CourseFile:
 class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # edited by staff: left alone
+    # Left as they are, each with why: (name, one of the KEPT_ reasons).
+    kept: list[tuple[str, str]] = field(default_factory=list)
     rerendered: int = 0
+
+
+def loaded_hash(values: dict[str, Any]) -> str:
+    """SHA-256 of the LOADED_FIELDS in ``values``, as stored in Lesson.loaded_hash."""
+    canonical = json.dumps([values[name] for name in LOADED_FIELDS], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _split(path: Path) -> tuple[dict[str, Any], str]:
@@ -156,21 +174,24 @@ def rerender_stale_lessons() -> int:
 
 def _load_lesson(course: Course, source: LessonFile, report: LoadReport) -> None:
     name = f"{course.slug}/{source.slug}"
-    wanted = {
-        "title": source.title,
-        "summary": source.summary,
-        "body": source.body,
-        "position": source.position,
-        "status": source.status,
-    }
+    wanted = {key: getattr(source, key) for key in LOADED_FIELDS}
     lesson = Lesson.objects.filter(course=course, slug=source.slug).first()
     if lesson is None:
-        Lesson.objects.create(course=course, slug=source.slug, **wanted)
+        Lesson.objects.create(
+            course=course, slug=source.slug, loaded_hash=loaded_hash(wanted), **wanted
+        )
         report.created.append(name)
     elif lesson.edited_by_staff:
-        report.kept.append(name)
+        report.kept.append((name, KEPT_STAFF))
+    elif not lesson.loaded_hash:
+        report.kept.append((name, KEPT_NOT_LOADED))
+    elif loaded_hash({key: getattr(lesson, key) for key in LOADED_FIELDS}) != lesson.loaded_hash:
+        # Changed by a path that leaves no mark (shell, script, data migration):
+        # only the fields themselves tell, so they are compared with what was loaded.
+        report.kept.append((name, KEPT_CHANGED))
     elif any(getattr(lesson, key) != value for key, value in wanted.items()):
         for key, value in wanted.items():
             setattr(lesson, key, value)
+        lesson.loaded_hash = loaded_hash(wanted)
         lesson.save()
         report.updated.append(name)

@@ -76,6 +76,9 @@ class Lesson(models.Model):
     version = models.PositiveIntegerField(default=0, editable=False)
     # Set when staff save through the admin: load_lessons leaves such lessons alone.
     edited_by_staff = models.BooleanField(default=False, editable=False)
+    # A hash of the fields load_lessons last wrote from the lesson's file: if they no
+    # longer match it, someone changed them since (by any path) and the loader keeps them.
+    loaded_hash = models.CharField(max_length=64, editable=False, default="")
 
     # Derived from body by render(); stored so that pages never render Markdown.
     body_html = models.TextField(editable=False, default="")
@@ -93,6 +96,7 @@ class Lesson(models.Model):
             "demo_names",
             "rendered_with",
             "version",
+            "loaded_hash",
         ]
     )
 

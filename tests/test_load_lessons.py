@@ -1,10 +1,12 @@
-"""Loading the bundled lessons: complete, repeatable, and never over a staff edit."""
+"""Loading the bundled lessons: complete, repeatable, and never over a change made since."""
 
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from lessons import content_loader
 from lessons.content_loader import ContentError, load_bundle, read_bundle
@@ -90,21 +92,47 @@ def test_a_staff_edit_survives_a_rerun():
     assert f"kept (edited by staff): asyncio/{lesson.slug}" in output
 
 
-def test_a_lesson_changed_outside_the_admin_is_refreshed_from_its_file():
+def test_an_edit_saved_from_the_shell_survives_a_rerun_and_is_reported_as_kept():
     load()
     lesson = Lesson.objects.get(course__slug="asyncio", position=1)
-    original_body, original_title = lesson.body, lesson.title
-    lesson.body = "Stale text.\n"
-    lesson.title = "Stale title"
+    lesson.body = "## Our own words\n\nRewritten from a shell.\n"
     lesson.save()
+    before = snapshot()
 
     output = load()
 
     lesson.refresh_from_db()
-    assert (lesson.body, lesson.title) == (original_body, original_title)
-    assert "Stale text" not in lesson.body_html
-    assert f"updated: asyncio/{lesson.slug}" in output
-    assert "0 created, 1 updated" in output
+    assert lesson.body == "## Our own words\n\nRewritten from a shell.\n"
+    assert snapshot() == before
+    assert f"kept (changed since it was loaded): asyncio/{lesson.slug}" in output
+    assert "0 created, 0 updated, 1 kept" in output
+
+
+def test_a_status_changed_by_a_script_survives_a_rerun():
+    load()
+    lesson = Lesson.objects.published().get(course__slug="asyncio", position=1)
+    # A bulk update, as a script or data migration does: no save(), nothing marks the lesson.
+    Lesson.objects.filter(pk=lesson.pk).update(status=Lesson.Status.DRAFT)
+
+    output = load()
+
+    assert Lesson.objects.get(pk=lesson.pk).status == Lesson.Status.DRAFT
+    assert f"kept (changed since it was loaded): asyncio/{lesson.slug}" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("title", "Our title"), ("summary", "Our summary."), ("position", 99)]
+)
+def test_a_change_to_any_field_its_file_sets_survives_a_rerun(name, value):
+    load()
+    lesson = Lesson.objects.get(course__slug="asyncio", position=1)
+    setattr(lesson, name, value)
+    lesson.save()
+
+    output = load()
+
+    assert getattr(Lesson.objects.get(pk=lesson.pk), name) == value
+    assert f"kept (changed since it was loaded): asyncio/{lesson.slug}" in output
 
 
 def test_a_deleted_lesson_is_created_again():
@@ -268,3 +296,75 @@ def test_lessons_stored_by_an_older_renderer_are_rendered_again_without_a_new_ve
     assert fresh.version == lesson.version
     assert Lesson.history.count() == history_before
     assert "rendered again with the current renderer: 1" in output
+
+
+# ---------------------------------------------------------------------------
+# Which lessons follow their files (a bundle of our own)
+
+
+def load_from(root: Path, monkeypatch) -> str:
+    monkeypatch.setattr(
+        "lessons.management.commands.load_lessons.read_bundle",
+        lambda: content_loader.read_bundle(root=root),
+    )
+    return load()
+
+
+def test_an_untouched_lesson_is_refreshed_each_time_its_file_changes(tmp_path, monkeypatch):
+    root = write_bundle(
+        tmp_path, {"testing/_course.md": COURSE, "testing/01-first.md": lesson_file("First")}
+    )
+    load_from(root, monkeypatch)
+
+    for title, status in (("First, revised", "draft"), ("First, again", "published")):
+        write_bundle(
+            root, {"testing/01-first.md": lesson_file(title, f"status: {status}\n") + "\nMore.\n"}
+        )
+
+        output = load_from(root, monkeypatch)
+
+        lesson = Lesson.objects.get(course__slug="testing", slug="first")
+        assert (lesson.title, lesson.status) == (title, status)
+        assert lesson.body == "## Section\n\nWords.\n\nMore.\n"
+        assert "updated: testing/first" in output
+        assert "0 created, 1 updated, 0 kept" in output
+
+
+def test_a_lesson_the_loader_never_loaded_is_kept(tmp_path, monkeypatch):
+    root = write_bundle(
+        tmp_path, {"testing/_course.md": COURSE, "testing/01-first.md": lesson_file("First")}
+    )
+    course = Course.objects.create(slug="testing", title="Ours")
+    Lesson.objects.create(course=course, slug="first", title="Ours", body="Our words.\n")
+
+    output = load_from(root, monkeypatch)
+
+    lesson = Lesson.objects.get(course__slug="testing", slug="first")
+    assert (lesson.title, lesson.body) == ("Ours", "Our words.\n")
+    assert "kept (never loaded from its file): testing/first" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lessons_stored_before_the_migration_still_follow_their_files():
+    bundled = read_bundle()[0]
+    source = bundled.lessons[0]
+    executor = MigrationExecutor(connection)
+    before = [("lessons", "0004_demo_runs_moved_to_live")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    course = old.get_model("lessons", "Course").objects.create(
+        slug=bundled.slug, title=bundled.title
+    )
+    # As an older file left it: the loader must still refresh it from today's.
+    old.get_model("lessons", "Lesson").objects.create(
+        course=course, slug=source.slug, title="Older title", body="Older words.\n",
+        position=source.position, status=source.status,
+    )  # fmt: skip
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    output = load()
+
+    lesson = Lesson.objects.get(course__slug=bundled.slug, slug=source.slug)
+    assert (lesson.title, lesson.body) == (source.title, source.body)
+    assert f"updated: {bundled.slug}/{source.slug}" in output

@@ -6,7 +6,8 @@ from lessons.content_loader import ContentError, load_bundle, read_bundle
 class Command(BaseCommand):
     help = (
         "Load the bundled courses and lessons. Creates what is missing and refreshes bundled "
-        "lessons from their files; a lesson staff have edited is never overwritten."
+        "lessons from their files; a lesson changed since it was loaded (in the admin, a shell, "
+        "a script or a data migration) is never overwritten."
     )
 
     def handle(self, *args, **options) -> None:
@@ -19,11 +20,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: {name}")
         if report.rerendered:
             self.stdout.write(f"rendered again with the current renderer: {report.rerendered}")
-        for name in report.kept:
-            self.stdout.write(f"kept (edited by staff): {name}")
+        for name, reason in report.kept:
+            self.stdout.write(f"kept ({reason}): {name}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lessons loaded: {len(report.created)} created, {len(report.updated)} updated, "
-                f"{len(report.kept)} kept as staff left them."
+                f"{len(report.kept)} kept as someone changed them."
             )
         )
