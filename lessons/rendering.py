@@ -1,7 +1,8 @@
 """Lesson Markdown to safe HTML, once per edit.
 
 CommonMark plus tables (markdown-it-py), server-side highlighting (Pygments),
-heading anchors, demo placeholders, and then nh3 as the last word: whatever
+heading anchors (a body's h1 becomes an h2: the page's title is its h1),
+demo placeholders, and then nh3 as the last word: whatever
 the Markdown or raw HTML held, no script, event handler or ``javascript:``
 URL reaches a reader, even from staff.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import slugify
@@ -29,7 +31,7 @@ from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -111,9 +113,29 @@ def _heading_slug(title: str) -> str:
     return f"{slug}-section" if slug in RESERVED_IDS else slug
 
 
+# An h1 tag opening or closing in raw HTML: <h1>, <H1 class=x>, </h1 >.
+_RAW_H1 = re.compile(r"<(/?)h1(?=[\s/>])", re.IGNORECASE)
+
+
+def _h1_to_h2(state: StateCore) -> None:
+    """Make every h1 of the body an h2: the page's title is its one h1, and nh3
+    would strip a second one to bare text. Runs before the anchors, so a former
+    h1 gets an id and a table-of-contents entry like any ## heading."""
+    for token in state.tokens:
+        if token.type in {"heading_open", "heading_close"} and token.tag == "h1":
+            token.tag = "h2"
+        elif token.type == "html_block":
+            token.content = _RAW_H1.sub(r"<\1h2", token.content)
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type == "html_inline":
+                    child.content = _RAW_H1.sub(r"<\1h2", child.content)
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_slug)
+    md.core.ruler.before("anchor", "h1_to_h2", _h1_to_h2)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
     return md

@@ -59,7 +59,7 @@ def test_html_inside_a_code_block_is_shown_not_run(html):
 
 
 BODY_WITH_HEADINGS = """\
-# Not in the contents
+# The big picture
 
 ## First part
 
@@ -75,6 +75,7 @@ def test_h2_and_h3_headings_get_anchors_listed_in_the_toc():
     rendered = render_markdown(BODY_WITH_HEADINGS)
 
     assert rendered.toc == [
+        {"id": "the-big-picture", "title": "The big picture", "level": 2},
         {"id": "first-part", "title": "First part", "level": 2},
         {"id": "a-detail-with-code", "title": "A detail with code", "level": 3},
         {"id": "first-part-1", "title": "First part", "level": 2},
@@ -88,6 +89,47 @@ def test_toc_entries_point_at_headings_in_the_html(html):
     ids = [h.attrs.get("id") for h in page.iter() if h.tag in {"h2", "h3"}]
     assert ids == [entry["id"] for entry in rendered.toc]
     assert len(set(ids)) == len(ids)
+
+
+# The page's title is its one h1: a body's h1 comes out as an h2, every other level as is.
+LEVELS = [(1, "h2"), (2, "h2"), (3, "h3"), (4, "h4"), (5, "h5"), (6, "h6")]
+HEADING_SOURCES = {
+    "markdown": lambda n: f"{'#' * n} A heading\n\nText.\n",
+    "raw html block": lambda n: f"<h{n}>A heading</h{n}>\n\nText.\n",
+    "raw html inline": lambda n: f"Text <h{n}>A heading</h{n}> more.\n",
+    "raw html with attributes": lambda n: f'<H{n} class="x"\n>A heading</H{n} >\n',
+}
+
+
+@pytest.mark.parametrize("source", HEADING_SOURCES.values(), ids=HEADING_SOURCES.keys())
+@pytest.mark.parametrize(("level", "tag"), LEVELS)
+def test_no_heading_loses_its_element(source, level, tag, html):
+    out = render_markdown(source(level)).html
+
+    headings = [e for e in html(out).iter() if e.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}]
+    assert [(e.tag, e.text) for e in headings] == [(tag, "A heading")], out
+    assert "<h1" not in out.lower()
+
+
+@pytest.mark.parametrize("markdown", ["# Big picture\n", "Big picture\n===\n"])
+def test_a_level_one_heading_gets_an_anchor_and_a_toc_entry(markdown, html):
+    rendered = render_markdown(markdown + "\nText.\n\n## Big picture\n")
+
+    ids = [e.attrs.get("id") for e in html(rendered.html).find_all("h2")]
+    assert ids == ["big-picture", "big-picture-1"]
+    assert rendered.toc == [
+        {"id": "big-picture", "title": "Big picture", "level": 2},
+        {"id": "big-picture-1", "title": "Big picture", "level": 2},
+    ]
+
+
+def test_an_h1_shown_in_code_stays_as_written(html):
+    out = render_markdown("```html\n<h1>Title</h1>\n```\n\nUse `<h1>` once.\n").html
+
+    page = html(out)
+    assert page.find("pre").text == "<h1>Title</h1>\n"
+    assert page.find("p").find("code").text == "<h1>"
+    assert page.find("h2") is None
 
 
 @pytest.mark.django_db
