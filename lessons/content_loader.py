@@ -159,15 +159,8 @@ def rerender_stale_lessons() -> int:
     stale = Lesson.objects.exclude(rendered_with=RENDERER_VERSION)
     count = 0
     for lesson in stale.iterator():
-        lesson.render()
         # A queryset update: no new version, no history entry, staff work untouched.
-        Lesson.objects.filter(pk=lesson.pk).update(
-            body_html=lesson.body_html,
-            toc=lesson.toc,
-            reading_minutes=lesson.reading_minutes,
-            demo_names=lesson.demo_names,
-            rendered_with=lesson.rendered_with,
-        )
+        Lesson.objects.filter(pk=lesson.pk).update(**lesson.render())
         count += 1
     return count
 

@@ -1,4 +1,6 @@
-from django.core.exceptions import ValidationError
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -86,19 +88,12 @@ class Lesson(models.Model):
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
     demo_names = models.JSONField(editable=False, default=list)
     rendered_with = models.PositiveIntegerField(editable=False, default=0)
+    # The fields above, named once: render(), the history and load_lessons' re-render
+    # all take this list, so a new derived field cannot be left out of one of them.
+    DERIVED_FIELDS = ("body_html", "toc", "reading_minutes", "demo_names", "rendered_with")
 
     objects = LessonQuerySet.as_manager()
-    history = HistoricalRecords(
-        excluded_fields=[
-            "body_html",
-            "toc",
-            "reading_minutes",
-            "demo_names",
-            "rendered_with",
-            "version",
-            "loaded_hash",
-        ]
-    )
+    history = HistoricalRecords(excluded_fields=[*DERIVED_FIELDS, "version", "loaded_hash"])
 
     class Meta:
         ordering = ["course__position", "position", "title"]
@@ -132,10 +127,19 @@ class Lesson(models.Model):
         except DemoBlockError as exc:
             raise ValidationError({"body": str(exc)}) from None
 
-    def render(self) -> None:
+    def render(self) -> dict[str, Any]:
+        """Set the DERIVED_FIELDS from body; returns them by name."""
         rendered = render_markdown(self.body)
-        self.body_html = rendered.html
-        self.toc = rendered.toc
-        self.reading_minutes = rendered.reading_minutes
-        self.demo_names = rendered.demos
-        self.rendered_with = RENDERER_VERSION
+        values = {
+            "body_html": rendered.html,
+            "toc": rendered.toc,
+            "reading_minutes": rendered.reading_minutes,
+            "demo_names": rendered.demos,
+            "rendered_with": RENDERER_VERSION,
+        }
+        # A field added here but not to DERIVED_FIELDS, or the other way round, fails every save.
+        if values.keys() != set(self.DERIVED_FIELDS):
+            raise ImproperlyConfigured("Lesson.render() must set exactly Lesson.DERIVED_FIELDS")
+        for name, value in values.items():
+            setattr(self, name, value)
+        return values

@@ -4,7 +4,7 @@ import json
 from unittest import mock
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from lessons.models import Lesson
 from lessons.rendering import WORDS_PER_MINUTE, DemoBlockError, render_markdown
@@ -367,6 +367,21 @@ def test_saving_a_changed_body_renders_it_again(lessons):
     assert "Fresh start" in lesson.body_html
     assert "Why wait" not in lesson.body_html
     assert lesson.toc == [{"id": "fresh-start", "title": "Fresh start", "level": 2}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "derived_fields",
+    [Lesson.DERIVED_FIELDS[:-1], (*Lesson.DERIVED_FIELDS, "summary")],
+    ids=["one left out", "one too many"],
+)
+def test_every_save_fails_while_render_and_derived_fields_disagree(
+    course, monkeypatch, derived_fields
+):
+    monkeypatch.setattr(Lesson, "DERIVED_FIELDS", derived_fields)
+
+    with pytest.raises(ImproperlyConfigured, match="DERIVED_FIELDS"):
+        Lesson.objects.create(course=course, slug="saved", title="Saved", body="Text.\n")
 
 
 @pytest.mark.django_db
