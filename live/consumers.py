@@ -229,7 +229,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         held = 0  # how many of the gates this run holds
         try:
             for gate in gates:
-                await gate.acquire(queued)
+                await gate.acquire(queued, self.client_key)
                 held += 1
             if not uses_thread:
                 # A few programs start their clocks per turn of the loop, not a
@@ -257,7 +257,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             active.ending = True
             for gate in gates[:held]:
                 # A shared gate's place is free for every process before the run is over.
-                await gate.release()
+                await gate.release(self.client_key)
             self.runs.pop(request.id, None)
             # The execution refers back to the run (its emit is the run's): let
             # go of it, so that this connection, once closed, is freed at once

@@ -9,8 +9,8 @@ the other, and the consumer does not know which it has.
 import asyncio
 import ipaddress
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,11 +26,14 @@ class Gate(Protocol):
     @property
     def waiting(self) -> int: ...
 
-    async def acquire(self, on_position: Callable[[int], None]) -> None:
-        """Wait for a place; ``on_position`` hears the place in the queue (1 is next)."""
+    async def acquire(self, on_position: Callable[[int], None], client: str) -> None:
+        """Wait for a place for one of ``client``'s runs (``client_key``).
 
-    async def release(self) -> None:
-        """Give a place back; when this returns, others may take it."""
+        ``on_position`` hears the place in the queue (1 is next).
+        """
+
+    async def release(self, client: str) -> None:
+        """Give back a place ``client`` held; when this returns, others may take it."""
 
 
 class StartLimit(Protocol):
@@ -81,58 +84,110 @@ def worth_telling(position: int) -> bool:
 class _Waiter:
     future: asyncio.Future[None]
     on_position: Callable[[int], None]
+    told: int = 0  # the position it last heard
 
 
 @dataclass
 class CapacityGate:
-    """At most ``capacity`` holders at once; the others wait first come, first served.
+    """At most ``capacity`` holders at once, at most ``per_client`` of them one client's.
 
-    Waiters hear their position (1 is next) when they join, then as it changes
-    (see ``worth_telling``).
+    Waiters are served round-robin between clients, first come, first served
+    within each, so a client's pile of runs waits behind its own runs, not in
+    front of everyone else's; a client holding its share waits for one of its
+    own to end. Waiters hear their position (1 is next, counting as if every
+    client could be served) when they join, then as it changes (``worth_telling``).
     """
 
     capacity: int
+    per_client: int | None = None
     running: int = 0
-    _waiters: deque[_Waiter] = field(default_factory=deque)
+    _held: Counter[str] = field(default_factory=Counter)
+    # Each waiting client's line, in the order the clients are served in turn.
+    _lines: OrderedDict[str, deque[_Waiter]] = field(default_factory=OrderedDict)
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return sum(len(line) for line in self._lines.values())
 
-    async def acquire(self, on_position: Callable[[int], None]) -> None:
-        if self.running < self.capacity and not self._waiters:
-            self.running += 1
+    async def acquire(self, on_position: Callable[[int], None], client: str) -> None:
+        # Whenever a place is free, nobody who may take it is waiting (_serve
+        # hands places out at once), so a client within its share goes first.
+        if self.running < self.capacity and self._within_share(client):
+            self._take(client)
             return
         waiter = _Waiter(asyncio.get_running_loop().create_future(), on_position)
-        self._waiters.append(waiter)
-        on_position(len(self._waiters))
+        self._lines.setdefault(client, deque()).append(waiter)
+        self._tell_positions()
         try:
             await waiter.future
         except asyncio.CancelledError:
             if waiter.future.done() and not waiter.future.cancelled():
-                self._give_back()  # the slot was handed over just as we gave up
+                self._give_back(client)  # the place was handed over just as we gave up
             else:
-                self._waiters.remove(waiter)
-                self._tell_positions()
+                self._leave_line(client, waiter)
             raise
 
-    async def release(self) -> None:
-        self._give_back()
+    async def release(self, client: str) -> None:
+        self._give_back(client)
 
-    def _give_back(self) -> None:
+    def _leave_line(self, client: str, waiter: _Waiter) -> None:
+        line = self._lines.get(client)
+        if line is not None and waiter in line:  # _serve may have passed over it already
+            line.remove(waiter)
+            if not line:
+                del self._lines[client]
+            self._tell_positions()
+
+    def _within_share(self, client: str) -> bool:
+        return self.per_client is None or self._held[client] < self.per_client
+
+    def _take(self, client: str) -> None:
+        self.running += 1
+        self._held[client] += 1
+
+    def _give_back(self, client: str) -> None:
         self.running -= 1
-        while self._waiters and self.running < self.capacity:
-            waiter = self._waiters.popleft()
-            if waiter.future.done():
-                continue
-            self.running += 1
-            waiter.future.set_result(None)
+        self._held[client] -= 1
+        if not self._held[client]:
+            del self._held[client]
+        self._serve()
         self._tell_positions()
 
+    def _serve(self) -> None:
+        """Hand free places to the next clients in turn that are within their share."""
+        while self.running < self.capacity:
+            client = next((c for c in self._lines if self._within_share(c)), None)
+            if client is None:
+                return  # every waiting client holds its share
+            line = self._lines[client]
+            waiter = line.popleft()
+            if line:
+                self._lines.move_to_end(client)  # its next run waits for the others' turns
+            else:
+                del self._lines[client]
+            if waiter.future.done():
+                continue  # cancelled, and not yet out of the line
+            self._take(client)
+            waiter.future.set_result(None)
+
     def _tell_positions(self) -> None:
-        for position, waiter in enumerate(self._waiters, start=1):
-            if worth_telling(position):
+        for position, waiter in enumerate(self._in_turn(), start=1):
+            # A newcomer always hears where it stands; then only the round steps.
+            if position != waiter.told and (not waiter.told or worth_telling(position)):
+                waiter.told = position
                 waiter.on_position(position)
+
+    def _in_turn(self) -> Iterator[_Waiter]:
+        """Every waiter, in the order they would be served if no client held its share."""
+        lines = [iter(line) for line in self._lines.values()]
+        while lines:
+            still = []
+            for line in lines:
+                waiter = next(line, None)
+                if waiter is not None:
+                    yield waiter
+                    still.append(line)
+            lines = still
 
 
 @dataclass

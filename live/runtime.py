@@ -37,8 +37,14 @@ def running_gate() -> Gate:
 
 @cache
 def thread_gate() -> CapacityGate:
-    """Demos that hold a pool thread: as many as there are threads, so none waits unseen."""
-    return CapacityGate(capacity=settings.DEMO_SYNC_WORKERS)
+    """Demos that hold a pool thread: as many as there are threads, so none waits unseen.
+
+    One client holds at most DEMO_THREADS_PER_CLIENT of them, so however many
+    long sync runs one reader asks for, the others' runs find threads free.
+    """
+    return CapacityGate(
+        capacity=settings.DEMO_SYNC_WORKERS, per_client=settings.DEMO_THREADS_PER_CLIENT
+    )
 
 
 @cache

@@ -26,6 +26,7 @@ import logging
 import os
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,7 +218,8 @@ class RedisCapacityGate:
     def waiting(self) -> int:
         return self._waiting
 
-    async def acquire(self, on_position) -> None:
+    async def acquire(self, on_position: Callable[[int], None], client: str) -> None:
+        # Across processes, places go in arrival order, whoever the client.
         ticket = _new_ticket()
         keys = [self._holders, self._queue, self._alive, self._arrivals]
         position = 0
@@ -239,7 +241,7 @@ class RedisCapacityGate:
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.create_task(self._renew())
 
-    async def release(self) -> None:
+    async def release(self, client: str) -> None:
         ticket = self._held.pop()
         if not self._held and self._renewer is not None:
             self._renewer.cancel()

@@ -282,18 +282,18 @@ async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(m
     given_back = asyncio.Event()
 
     class SlowToGiveBack:
-        async def acquire(self, on_position) -> None:
+        async def acquire(self, on_position, client) -> None:
             pass
 
-        async def release(self) -> None:
+        async def release(self, client) -> None:
             await asyncio.sleep(0.05)
             given_back.set()
 
     class Full:
-        async def acquire(self, on_position) -> None:
+        async def acquire(self, on_position, client) -> None:
             await asyncio.Event().wait()  # never a place: the run waits here
 
-        async def release(self) -> None:
+        async def release(self, client) -> None:
             pass
 
     # Cached like the real ones, which runtime.reset() clears.

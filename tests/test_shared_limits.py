@@ -59,53 +59,53 @@ async def until(condition, within: float = 5) -> None:
 
 async def test_the_cap_holds_across_processes_and_queues_in_arrival_order():
     a, b = gate(2), gate(2)
-    await a.acquire(lambda p: None)
-    await b.acquire(lambda p: None)
+    await a.acquire(lambda p: None, "reader")
+    await b.acquire(lambda p: None, "reader")
     heard: dict[str, list[int]] = {"a": [], "b": []}
-    waiting_on_a = asyncio.create_task(a.acquire(heard["a"].append))
+    waiting_on_a = asyncio.create_task(a.acquire(heard["a"].append, "reader"))
     await until(lambda: heard["a"] == [1])
-    waiting_on_b = asyncio.create_task(b.acquire(heard["b"].append))
+    waiting_on_b = asyncio.create_task(b.acquire(heard["b"].append, "reader"))
     await until(lambda: heard["b"] == [2])
     assert (a.running, a.waiting, b.running, b.waiting) == (1, 1, 1, 1)
-    await b.release()  # a place frees up on the other process: the first to come gets it
+    await b.release("reader")  # a place frees up on the other process: the first to come gets it
     await asyncio.wait_for(waiting_on_a, 5)
     await until(lambda: heard["b"] == [2, 1])
     assert not waiting_on_b.done()
-    await a.release()
+    await a.release("reader")
     await asyncio.wait_for(waiting_on_b, 5)
     assert (a.running, b.running) == (1, 1)
-    await a.release()
-    await b.release()
+    await a.release("reader")
+    await b.release("reader")
 
 
 async def test_a_waiter_that_gives_up_leaves_the_shared_queue():
     holder, a, b = gate(1), gate(1), gate(1)
-    await holder.acquire(lambda p: None)
+    await holder.acquire(lambda p: None, "reader")
     quitter_heard: list[int] = []
-    quitter = asyncio.create_task(a.acquire(quitter_heard.append))
+    quitter = asyncio.create_task(a.acquire(quitter_heard.append, "reader"))
     await until(lambda: quitter_heard == [1])
     heard: list[int] = []
-    patient = asyncio.create_task(b.acquire(heard.append))
+    patient = asyncio.create_task(b.acquire(heard.append, "reader"))
     await until(lambda: heard == [2])
     quitter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await quitter
     await until(lambda: heard == [2, 1])
     assert a.waiting == 0
-    await holder.release()
+    await holder.release("reader")
     await asyncio.wait_for(patient, 5)
-    await b.release()
+    await b.release("reader")
 
 
 async def test_a_running_demo_keeps_its_place_past_the_lease_by_renewing_it():
     holder, other = gate(1, lease_seconds=2), gate(1, lease_seconds=2)
-    await holder.acquire(lambda p: None)
-    waiting = asyncio.create_task(other.acquire(lambda p: None))
+    await holder.acquire(lambda p: None, "reader")
+    waiting = asyncio.create_task(other.acquire(lambda p: None, "reader"))
     await asyncio.sleep(4.5)  # more than twice the lease
     assert not waiting.done()
-    await holder.release()
+    await holder.release("reader")
     await asyncio.wait_for(waiting, 5)
-    await other.release()
+    await other.release("reader")
 
 
 async def test_the_places_of_a_process_that_died_come_back_when_their_leases_expire(shared_redis):
@@ -117,10 +117,10 @@ async def test_the_places_of_a_process_that_died_come_back_when_their_leases_exp
     survivor = gate(1)
     heard: list[int] = []
     started = time.monotonic()
-    await asyncio.wait_for(survivor.acquire(heard.append), 3)
+    await asyncio.wait_for(survivor.acquire(heard.append, "reader"), 3)
     assert heard == [1]
     assert 0.3 < time.monotonic() - started < 3
-    await survivor.release()
+    await survivor.release("reader")
 
 
 async def test_it_says_unavailable_at_once_when_redis_cannot_be_reached(settings):
@@ -129,5 +129,5 @@ async def test_it_says_unavailable_at_once_when_redis_cannot_be_reached(settings
     with pytest.raises(Unavailable):
         await RedisRateLimiter(count=1, period=60).admit("c")
     with pytest.raises(Unavailable):
-        await gate(1).acquire(lambda p: None)
+        await gate(1).acquire(lambda p: None, "reader")
     assert time.monotonic() - started < 2

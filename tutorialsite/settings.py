@@ -279,6 +279,9 @@ LOGGING = {
 DEMO_SYNC_WORKERS = env_int("DEMO_SYNC_WORKERS", 8, minimum=1, maximum=256)
 DEMO_MAX_RUNNING = env_int("DEMO_MAX_RUNNING", 50, minimum=1, maximum=100_000)
 DEMO_MAX_PER_CONNECTION = 2
+# Pool threads one client address may hold at once (per process); its other
+# sync runs wait their turn, served round-robin with other readers'.
+DEMO_THREADS_PER_CLIENT = env_int("DEMO_THREADS_PER_CLIENT", 4, minimum=1, maximum=256)
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
 # Demo sockets one client address may hold open at once, per process.
 DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maximum=1_000_000)
