@@ -57,8 +57,9 @@ class Slot:
 def reader_page(view: Callable[..., Awaitable[HttpResponse]]) -> Callable[..., Any]:
     """Mark an async view's response as the same for every anonymous reader.
 
-    Only for views whose output depends on nothing but the URL, the data and
-    whether the reader is logged in.
+    Only for views whose output depends on nothing but the URL's path (not its
+    query string, nor the port in the Host header), the data and whether the
+    reader is logged in: the page cache keeps one copy per path.
     """
 
     @functools.wraps(view)

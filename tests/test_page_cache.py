@@ -39,11 +39,15 @@ def site():
     return PageCache(get_asgi_application(), listen=False)
 
 
-async def get(app, url: str, cookie: str = "") -> tuple[int, str, dict[bytes, bytes]]:
-    headers = [(b"host", b"127.0.0.1")]
+async def get(
+    app, url: str, cookie: str = "", host: str = "127.0.0.1", extra: list | None = None
+) -> tuple[int, str, dict[bytes, bytes]]:
+    headers = [(b"host", host.encode()), *(extra or [])]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
-    request = HttpCommunicator(app, "GET", url, headers=headers)
+    path, _, query = url.partition("?")
+    request = HttpCommunicator(app, "GET", path, headers=headers)
+    request.scope["query_string"] = query.encode()
     response = await request.get_response(timeout=30)
     await request.wait(timeout=30)  # the page is kept after the answer is sent
     return response["status"], response["body"].decode(), dict(response["headers"])
@@ -177,13 +181,62 @@ async def test_publishing_a_draft_shows_it_to_readers_at_once(site, lessons):
     assert "draft-banner" not in page
 
 
-async def test_requests_with_a_query_string_go_to_django(site, lessons):
+async def test_a_query_string_gets_the_kept_page_and_keeps_no_copy_of_its_own(site, lessons):
     await get(site, INTRO)
-    await retitle_without_signals(lessons.intro, "Seen with a query string")
+    await retitle_without_signals(lessons.intro, "Not seen through a query string")
 
-    _, page, _ = await get(site, INTRO + "?from=search")
+    for query in ("?from=search", "?x=1", "?x=2&y"):
+        status, page, _ = await get(site, INTRO + query)
+        assert status == 200
+        assert "Not seen through a query string" not in page  # the kept copy
+    assert len(site.pages) == 1
 
-    assert "Seen with a query string" in page
+
+async def test_a_page_first_asked_for_with_a_query_string_is_kept_for_everyone(site, lessons):
+    await get(site, INTRO + "?utm_source=chat")
+    await retitle_without_signals(lessons.intro, "Changed behind the cache")
+
+    _, page, _ = await get(site, INTRO)
+
+    assert "Changed behind the cache" not in page
+    assert len(site.pages) == 1
+
+
+async def test_an_overlong_query_string_is_still_refused(site, lessons, settings):
+    await get(site, INTRO)
+
+    status, _, _ = await get(site, INTRO + "?q=" + "x" * settings.MAX_QUERY_STRING_BYTES)
+
+    assert status == 414
+
+
+async def test_every_port_of_an_allowed_host_shares_one_kept_page(site, lessons):
+    for port in ("", ":80", ":8000", ":9999", ":1"):
+        status, _, _ = await get(site, INTRO, host=f"127.0.0.1{port}")
+        assert status == 200
+    assert len(site.pages) == 1
+
+
+async def test_a_host_django_refuses_is_never_served_a_kept_page(site, lessons):
+    await get(site, INTRO)
+
+    status, page, _ = await get(site, INTRO, host="evil.example")
+
+    assert status == 400
+    assert "Introduction" not in page
+
+
+async def test_behind_a_tls_proxy_a_page_kept_for_https_is_not_served_over_http(lessons, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    site = PageCache(get_asgi_application(), listen=False)  # its middleware reads them
+    https = [(b"x-forwarded-proto", b"https")]
+    assert (await get(site, INTRO, extra=https))[0] == 200
+
+    status, _, headers = await get(site, INTRO, extra=[(b"x-forwarded-proto", b"http")])
+
+    assert status == 301
+    assert headers[b"Location"].startswith(b"https://")
 
 
 async def test_a_stored_run_refreshes_the_run_statistics(site, course, monkeypatch):

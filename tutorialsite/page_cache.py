@@ -10,7 +10,8 @@ only if it is a 200 that sets no cookie and varies on nothing but the cookie,
 and it is replayed only to requests that carry no cookie which could change
 the page (session, messages, language). Staff and logged-in readers always go
 through Django, so drafts, the draft banner and the admin link are never
-cached.
+cached. A page is kept once per scheme, host and path: a query string or the
+port in the Host header, which reader pages ignore, does not make another copy.
 
 Pages go stale by the rules of ``lessons.page_freshness``: at once when a
 course or lesson is saved (in every process sharing the channel layer), within
@@ -38,6 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.http.request import split_domain_port, validate_host
 
 from lessons import page_freshness
 from lessons.page_freshness import SCOPE_KEY, Slot
@@ -52,6 +54,8 @@ STALE_WHILE_RENDERING = 2 * page_freshness.MAX_AGE
 RENDER_BEHIND_SECONDS = 30.0
 
 Scope = dict[str, Any]
+# What a kept page depends on: scheme, host (without its port) and path.
+Key = tuple[str, str, str]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -79,8 +83,8 @@ class PageCache:
         # Whether to hear other processes' edits (when the channel layer is shared).
         self.listen = listen
         self.listener: asyncio.Task[None] | None = None
-        self.pages: OrderedDict[tuple[bytes, ...], Page] = OrderedDict()
-        self.rendering: dict[tuple[bytes, ...], asyncio.Future[Page | None]] = {}
+        self.pages: OrderedDict[Key, Page] = OrderedDict()
+        self.rendering: dict[Key, asyncio.Future[Page | None]] = {}
         self.behind: set[asyncio.Task[None]] = set()  # renders no reader waits for
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -124,15 +128,16 @@ class PageCache:
         finally:
             self._rendered(key, rendering, page)
 
-    def _render_behind(self, key: tuple[bytes, ...], scope: Scope) -> None:
+    def _render_behind(self, key: Key, scope: Scope) -> None:
         """Render the page again for the readers to come, answering nobody."""
         loop = asyncio.get_running_loop()
         rendering = self.rendering[key] = loop.create_future()
 
         # A request of its own: the reader's cookies could make the answer
         # unstorable (a fresh CSRF cookie) and so drop everyone's copy.
-        headers = [(name, value) for name, value in scope["headers"] if name in _IDENTITY_HEADERS]
-        request = {**scope, "headers": headers}
+        identity = (b"host", _proxy_scheme_header())
+        headers = [(name, value) for name, value in scope["headers"] if name in identity]
+        request = {**scope, "headers": headers, "query_string": b""}
 
         async def render() -> None:
             page = None
@@ -150,7 +155,7 @@ class PageCache:
         task.add_done_callback(self.behind.discard)
 
     def _rendered(
-        self, key: tuple[bytes, ...], rendering: asyncio.Future[Page | None], page: Page | None
+        self, key: Key, rendering: asyncio.Future[Page | None], page: Page | None
     ) -> None:
         del self.rendering[key]
         if page is None:
@@ -166,9 +171,7 @@ class PageCache:
         while pending := [task for task in self.behind if not task.done()]:
             await asyncio.wait(pending)
 
-    async def _render(
-        self, key: tuple[bytes, ...], scope: Scope, receive: Any, send: Any
-    ) -> Page | None:
+    async def _render(self, key: Key, scope: Scope, receive: Any, send: Any) -> Page | None:
         # Read before rendering: a change made while the page renders leaves it stale.
         content, runs = page_freshness.versions()
         slot = Slot()
@@ -213,22 +216,60 @@ class PageCache:
             page_freshness.hear_other_processes(layer)
         )
 
-    def _key(self, scope: Scope) -> tuple[bytes, ...] | None:
-        """The page's identity, or None when this request must go to Django."""
-        if scope["type"] != "http" or scope["method"] != "GET" or scope.get("query_string"):
+    def _key(self, scope: Scope) -> Key | None:
+        """The page's identity, or None when this request must go to Django.
+
+        A reader page depends on its path, the data and the reader, never on
+        the query string or the port in the Host header: requests that differ
+        only there share one kept page, so they can neither bypass the cache
+        nor push real pages out of it.
+        """
+        if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        identity = dict.fromkeys(_IDENTITY_HEADERS, b"")
+        if len(scope.get("query_string", b"")) > settings.MAX_QUERY_STRING_BYTES:
+            return None  # refused by tutorialsite.http_guard
+        host = proxy_scheme = None
+        proxy_header = _proxy_scheme_header()
         for name, value in scope.get("headers", []):
-            if name in identity:
-                identity[name] = value
+            if name == b"host":
+                host = value
+            elif name == proxy_header:
+                proxy_scheme = value
             elif name in _BODY_HEADERS or (name == b"cookie" and _changes_the_page(value)):
                 return None  # Django decides: a GET with a body, a reader with a session
-        return (scope.get("scheme", "http").encode(), *identity.values(), scope["path"].encode())
+        domain = _allowed_domain(host)
+        if domain is None:
+            return None  # Django answers a missing or disallowed host
+        return (_scheme(scope, proxy_scheme), domain, scope["path"])
 
 
-# Headers that can change what Django answers for the same path: the host (and
-# the proxy's view of host and scheme), so each keeps its own copy.
-_IDENTITY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-ssl")
+def _allowed_domain(host: bytes | None) -> str | None:
+    """The Host header's domain, without its port, if Django would accept it."""
+    if not host:
+        return None
+    domain, _port = split_domain_port(host.decode("latin-1"))
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # as Django's get_host
+    return domain if domain and validate_host(domain, allowed) else None
+
+
+def _proxy_scheme_header() -> bytes | None:
+    """The header a TLS proxy sets (SECURE_PROXY_SSL_HEADER), as it arrives in ASGI."""
+    if not settings.SECURE_PROXY_SSL_HEADER:
+        return None
+    meta_name, _ = settings.SECURE_PROXY_SSL_HEADER
+    return meta_name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin-1")
+
+
+def _scheme(scope: Scope, proxy_scheme: bytes | None) -> str:
+    """http or https, as Django's request.is_secure() would see it."""
+    if settings.SECURE_PROXY_SSL_HEADER and proxy_scheme is not None:
+        first = proxy_scheme.decode("latin-1").split(",", 1)[0].strip()
+        return "https" if first == settings.SECURE_PROXY_SSL_HEADER[1] else "http"
+    return scope.get("scheme", "http")
+
+
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
 
 
