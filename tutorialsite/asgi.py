@@ -10,19 +10,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutorialsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.socket_auth import AuthMiddlewareStack  # noqa: E402
 from tutorialsite import gc_tuning  # noqa: E402
 from tutorialsite.page_cache import PageCache  # noqa: E402
+from tutorialsite.socket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": PageCache(django_asgi_app),  # anonymous readers' pages, kept rendered
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -39,10 +39,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.http.request import split_domain_port, validate_host
 
 from lessons import page_freshness
 from lessons.page_freshness import SCOPE_KEY, Slot
+from tutorialsite import hosts
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class PageCache:
 
         # A request of its own: the reader's cookies could make the answer
         # unstorable (a fresh CSRF cookie) and so drop everyone's copy.
-        identity = (b"host", _proxy_scheme_header())
+        identity = (b"host", hosts.proxy_scheme_header())
         headers = [(name, value) for name, value in scope["headers"] if name in identity]
         request = {**scope, "headers": headers, "query_string": b""}
 
@@ -229,7 +229,7 @@ class PageCache:
         if len(scope.get("query_string", b"")) > settings.MAX_QUERY_STRING_BYTES:
             return None  # refused by tutorialsite.http_guard
         host = proxy_scheme = None
-        proxy_header = _proxy_scheme_header()
+        proxy_header = hosts.proxy_scheme_header()
         for name, value in scope.get("headers", []):
             if name == b"host":
                 host = value
@@ -237,37 +237,11 @@ class PageCache:
                 proxy_scheme = value
             elif name in _BODY_HEADERS or (name == b"cookie" and _changes_the_page(value)):
                 return None  # Django decides: a GET with a body, a reader with a session
-        domain = _allowed_domain(host)
+        domain = hosts.allowed_domain(host)
         if domain is None:
             return None  # Django answers a missing or disallowed host
-        return (_scheme(scope, proxy_scheme), domain, scope["path"])
-
-
-def _allowed_domain(host: bytes | None) -> str | None:
-    """The Host header's domain, without its port, if Django would accept it."""
-    if not host:
-        return None
-    domain, _port = split_domain_port(host.decode("latin-1"))
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]  # as Django's get_host
-    return domain if domain and validate_host(domain, allowed) else None
-
-
-def _proxy_scheme_header() -> bytes | None:
-    """The header a TLS proxy sets (SECURE_PROXY_SSL_HEADER), as it arrives in ASGI."""
-    if not settings.SECURE_PROXY_SSL_HEADER:
-        return None
-    meta_name, _ = settings.SECURE_PROXY_SSL_HEADER
-    return meta_name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin-1")
-
-
-def _scheme(scope: Scope, proxy_scheme: bytes | None) -> str:
-    """http or https, as Django's request.is_secure() would see it."""
-    if settings.SECURE_PROXY_SSL_HEADER and proxy_scheme is not None:
-        first = proxy_scheme.decode("latin-1").split(",", 1)[0].strip()
-        return "https" if first == settings.SECURE_PROXY_SSL_HEADER[1] else "http"
-    return scope.get("scheme", "http")
+        scheme = "https" if hosts.is_secure(scope, proxy_scheme) else "http"
+        return (scheme, domain, scope["path"])
 
 
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
