@@ -189,6 +189,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "admin:login"
+# Staff log in through the admin; a refused ?next= lands there, not on a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins from one
 # address, that address is refused, even with the right password, until the
