@@ -5,6 +5,7 @@ bytes to a real daphne running with production settings, because daphne
 (Twisted) has limits of its own that answer before Django does.
 """
 
+import logging
 import os
 import secrets
 import socket
@@ -72,6 +73,27 @@ async def test_an_unknown_or_malformed_address_gets_the_404_page(async_client, l
 async def test_a_host_not_allowed_gets_the_400_page(async_client):
     response = await async_client.get("/", headers={"host": "evil.example"})
     assert_error_page(response, 400, BAD_REQUEST_PAGE)
+
+
+async def test_a_host_not_allowed_is_logged_once_in_a_line_at_warning(async_client, settings):
+    settings.DEBUG = True  # where Django's own console handler would log it a second time
+    seen: dict[str, list[logging.LogRecord]] = {}
+    loggers = ["django.security.DisallowedHost", "django", ""]
+    handlers = {}
+    for name in loggers:
+        handlers[name] = logging.Handler()
+        handlers[name].emit = seen.setdefault(name, []).append
+        logging.getLogger(name).addHandler(handlers[name])
+    try:
+        await async_client.get("/", headers={"host": "evil.example"})
+    finally:
+        for name in loggers:
+            logging.getLogger(name).removeHandler(handlers[name])
+
+    [record] = seen["django.security.DisallowedHost"]
+    assert (record.levelname, record.exc_info, record.exc_text) == ("WARNING", None, None)
+    assert "evil.example" in record.getMessage()
+    assert not [r for r in seen["django"] + seen[""] if r.name.startswith("django.security")]
 
 
 # ---------------------------------------------------------------------------

@@ -274,7 +274,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "filters": {"brief": {"()": "tutorialsite.logs.Brief"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # Once, in a line: not also through Django's own console handler in debug.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "filters": ["brief"],
+            "propagate": False,
+        },
+    },
 }
 
 # Live demos.
