@@ -14,12 +14,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.socket_auth import AuthMiddlewareStack  # noqa: E402
 from tutorialsite import gc_tuning  # noqa: E402
+from tutorialsite.http_guard import BodyLimit  # noqa: E402
 from tutorialsite.page_cache import PageCache  # noqa: E402
 from tutorialsite.socket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": PageCache(django_asgi_app),  # anonymous readers' pages, kept rendered
+        # Anonymous readers' pages, kept rendered; bodies counted as they arrive.
+        "http": PageCache(BodyLimit(django_asgi_app)),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -2,10 +2,12 @@
 
 - A query string longer than ``MAX_QUERY_STRING_BYTES``: 414. No page reads one
   that long, and refusing it up front keeps it out of logs and parsers.
-- A declared body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413. Django would
-  refuse it anyway, but only once a view reads the form; this answers for every
-  URL at once. (Bodies are bounded before they arrive by the proxy in front; see
-  docs/security.md.)
+- A body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, declared or sent chunked
+  (``BodyLimit`` counts what arrives and hands Django none of the excess): 413.
+  Django would refuse a declared one only once a view reads the form, and a
+  chunked one never; this answers for every URL at once. daphne still holds a
+  whole body in memory before the site sees it: only the proxy in front
+  (nginx's ``client_max_body_size``) bounds that; see docs/security.md.
 - A 405 from a view: ``require_safe`` answers with an empty body, which a reader
   sees as a blank page; it gets the 405 page, keeping the ``Allow`` header.
 
@@ -13,13 +15,49 @@ In async mode the checks run inline on the event loop: no thread hop unless an
 error page is rendered (rendering may load the user, a database query).
 """
 
+from typing import Any
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+# Set in the ASGI scope by BodyLimit when more body arrived than the limit.
+BODY_OVER_LIMIT = "body_over_limit"
 
-def broken_limit(meta: dict) -> tuple[int, dict] | None:
+
+class BodyLimit:
+    """ASGI middleware in front of Django: counts each request's body as it arrives.
+
+    Past ``DATA_UPLOAD_MAX_MEMORY_SIZE`` the rest is dropped rather than handed
+    to Django, and the request is marked for ``RequestLimitsMiddleware``'s 413:
+    a chunked body declares no length to refuse it by.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if scope["type"] != "http" or limit is None:
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    scope[BODY_OVER_LIMIT] = True
+                    message = {**message, "body": b""}
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def broken_limit(meta: dict, scope: dict | None = None) -> tuple[int, dict] | None:
     """The status and page context for a request that breaks a limit, or None."""
     if len(meta.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING_BYTES:
         return 414, {"limit": settings.MAX_QUERY_STRING_BYTES}
@@ -27,7 +65,7 @@ def broken_limit(meta: dict) -> tuple[int, dict] | None:
     if not (declared.isascii() and declared.isdigit()):
         return 400, {}
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if limit is not None and int(declared) > limit:
+    if limit is not None and (int(declared) > limit or (scope or {}).get(BODY_OVER_LIMIT)):
         return 413, {"limit": limit}
     return None
 
@@ -65,7 +103,7 @@ class RequestLimitsMiddleware:
         return with_405_page(request, response) if _is_bare_405(response) else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        if broken := broken_limit(request.META):
+        if broken := broken_limit(request.META, getattr(request, "scope", None)):
             return await sync_to_async(error_page)(request, *broken)
         response = await self.get_response(request)
         if _is_bare_405(response):
