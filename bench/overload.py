@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import servers  # noqa: E402
+from tutorialsite import processes  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "overload.json"
 CAPS = {"DEMO_MAX_RUNNING": "20", "DEMO_SYNC_WORKERS": "8", "DEMO_RATE_LIMIT": "5/m"}
@@ -310,18 +311,14 @@ def start_daphne_with_backlog(backlog: int):
 
     def start(env: dict[str, str], port: int) -> subprocess.Popen:
         endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog={backlog}"
-        daphne = subprocess.Popen(
+        return processes.start(
             [sys.executable, "-m", "daphne", "-e", endpoint, "tutorialsite.asgi:application"],
+            f"http://127.0.0.1:{port}/",
+            name="daphne",
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        try:
-            servers.wait_for(f"http://127.0.0.1:{port}/", daphne)
-        except BaseException:
-            servers.stop(daphne)
-            raise
-        return daphne
 
     return start
 

@@ -9,16 +9,15 @@ stopped again, whatever happens.
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tutorialsite.processes import start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -34,35 +33,16 @@ BENCH_ENV = {
     "DEMO_RATE_LIMIT": "1000000/s",
     "DEMO_SOCKETS_PER_CLIENT": "1000000",  # every bench reader comes from 127.0.0.1
 }
+# Longer than the helper's defaults: a start may follow a heavy scenario, and a
+# stopping daphne lets its running demos end.
+START_SECONDS = 60
+STOP_GRACE_SECONDS = 15
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with code {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -121,22 +101,16 @@ class Workspace:
                 check=True,
                 capture_output=True,
             )
-        self.simulator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "weathersim",
-                "--host",
-                HOST,
-                "--port",
-                str(weather_port),
-            ],
+        self.simulator = start(
+            [sys.executable, "-m", "weathersim", "--host", HOST, "--port", str(weather_port)],
+            f"http://{HOST}:{weather_port}/health",
+            name="the weather simulator",
+            timeout=START_SECONDS,
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for(f"http://{HOST}:{weather_port}/health", self.simulator)
 
     @contextlib.contextmanager
     def site(self, name: str = "site") -> Iterator[Site]:
@@ -144,21 +118,23 @@ class Workspace:
         port = free_port()
         log = self.folder / f"daphne-{name}-{port}.log"
         with log.open("wb") as out:
-            daphne = subprocess.Popen(
+            daphne = start(
                 [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), ASGI_APP],
+                f"http://{HOST}:{port}/bench/raw/hello/",
+                name="daphne",
+                timeout=START_SECONDS,
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_for(f"http://{HOST}:{port}/bench/raw/hello/", daphne)
             yield Site(port=port, daphne=daphne, env=self.env, log=log)
         finally:
-            _stop(daphne)
+            stop(daphne, grace=STOP_GRACE_SECONDS)
 
     def close(self) -> None:
-        _stop(self.simulator)
+        stop(self.simulator, grace=STOP_GRACE_SECONDS)
 
 
 @contextlib.contextmanager

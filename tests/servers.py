@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.html_reader import form_data, parse_html
+from tutorialsite.processes import start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,29 +28,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -90,16 +67,17 @@ def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
     env = site_env(tmp / "site.sqlite3", weather_port, **extra_env)
     manage(env, "migrate", "--noinput")
     manage(env, "load_lessons")
-    simulator = subprocess.Popen(
+    simulator = start(
         [sys.executable, "-m", "weathersim", "--port", str(weather_port),
          "--latency-scale", "0.05"],
+        f"http://127.0.0.1:{weather_port}/health",
+        name="the weather simulator",
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     site = None
     try:
-        wait_for(f"http://127.0.0.1:{weather_port}/health", simulator)
         site = Site(
             url=f"http://127.0.0.1:{port}",
             ws_url=f"ws://127.0.0.1:{port}/ws/demos/",
@@ -127,19 +105,15 @@ def daphne_stopped(site: Site) -> Iterator[None]:
 
 def start_daphne(env: dict[str, str], port: int, *options: str) -> subprocess.Popen:
     """daphne on 127.0.0.1:``port`` with ``env``; ``options`` go to daphne (--proxy-headers)."""
-    daphne = subprocess.Popen(
+    return start(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *options,
          "tutorialsite.asgi:application"],
+        f"http://127.0.0.1:{port}/",
+        name="daphne",
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", daphne)
-    except BaseException:
-        stop(daphne)
-        raise
-    return daphne
 
 
 def form_fields(page: str, form_id: str) -> dict[str, str]:

@@ -24,8 +24,8 @@ from tests.servers import (
     manage,
     site_env,
     start_daphne,
-    stop,
 )
+from tutorialsite.processes import stop
 
 pytestmark = pytest.mark.slow
 

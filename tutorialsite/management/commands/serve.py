@@ -13,13 +13,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-STOP_GRACE_SECONDS = 10
-START_SECONDS = 30
+from tutorialsite.processes import StartFailed, start, stop, wait_until_answers
+
 ASGI_APP = "tutorialsite.asgi:application"
 
 
@@ -58,12 +57,12 @@ class Command(BaseCommand):
         children: list[subprocess.Popen] = []
         stopping = False
 
-        def stop(signum, frame) -> None:
+        def ask_to_stop(signum, frame) -> None:
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, ask_to_stop)
+        signal.signal(signal.SIGTERM, ask_to_stop)
         try:
             if not no_simulator:
                 children.append(self._start_simulator(weather_port))
@@ -76,7 +75,9 @@ class Command(BaseCommand):
                 for child, (backend_host, backend_port) in zip(
                     children[-processes:], backends, strict=True
                 ):
-                    _wait_until_up(child, f"http://{backend_host}:{backend_port}/", "daphne")
+                    wait_until_answers(
+                        child, f"http://{backend_host}:{backend_port}/", name="daphne"
+                    )
                 children.append(self._start_proxy(host, port, backends))
                 listed = ", ".join(str(p) for _, p in backends)
                 self.stdout.write(f"{processes} daphne processes on 127.0.0.1 ports {listed}")
@@ -88,8 +89,11 @@ class Command(BaseCommand):
                     if child.poll() is not None:
                         raise CommandError(f"{child.args[2]} exited with code {child.returncode}")
                 time.sleep(0.2)
+        except StartFailed as failed:
+            raise CommandError(str(failed)) from failed
         finally:
-            self._stop(children)
+            stop(*children)
+            self.stdout.write("Stopped.")
 
     def _check_processes(self, processes: int) -> None:
         if processes < 1:
@@ -121,46 +125,17 @@ class Command(BaseCommand):
         command = [sys.executable, "-m", "tutorialsite.proxy", "--listen", f"{host}:{port}"]
         for backend_host, backend_port in backends:
             command += ["--backend", f"{backend_host}:{backend_port}"]
-        child = subprocess.Popen(command)
-        _wait_until_up(child, f"http://{host}:{port}/", "the proxy")
-        return child
+        return start(command, f"http://{host}:{port}/", name="the proxy")
 
     def _start_simulator(self, port: int) -> subprocess.Popen:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "weathersim", "--host", "127.0.0.1", "--port", str(port)]
+        return start(
+            [sys.executable, "-m", "weathersim", "--host", "127.0.0.1", "--port", str(port)],
+            f"http://127.0.0.1:{port}/health",
+            name="the weather simulator",
         )
-        _wait_until_up(child, f"http://127.0.0.1:{port}/health", "the weather simulator")
-        return child
-
-    def _stop(self, children: list[subprocess.Popen]) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        self.stdout.write("Stopped.")
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _wait_until_up(child: subprocess.Popen, url: str, name: str) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise CommandError(f"{name} exited with code {child.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    child.kill()
-    raise CommandError(f"{name} did not answer at {url}")
