@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared ci services chromium lint format install migrate superuser clean bench-overload bench screenshots
+.PHONY: run cluster test test-shared ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -36,8 +36,8 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-# N daphne processes behind one address (needs REDIS_URL; see "Running in production").
-cluster: migrate
+# N daphne processes behind nginx at one address (needs REDIS_URL; see "Running in production").
+cluster: migrate nginx
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --processes $(N)
 
 lint: install
@@ -64,8 +64,18 @@ chromium:
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-# On CI the tests that need PostgreSQL, Redis or Chromium fail, never skip, if one is missing.
-ci: services chromium test test-shared
+# `make cluster` and its tests run Debian's nginx; install it when missing. A policy-rc.d
+# that refuses (exit 101) keeps the package from starting nginx as a service on port 80.
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || ( \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+		fi; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx )
+
+# On CI the tests that need PostgreSQL, Redis, Chromium or nginx fail, never skip, if one is missing.
+ci: services chromium nginx test test-shared
 
 # Benchmarks of what readers feel (docs/performance.md); QUICK=1 for a short run.
 # Starts its own server and database; writes bench/results/<scenario>.json.

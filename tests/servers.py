@@ -1,8 +1,10 @@
-"""Real server processes for end-to-end tests: the weather simulator and daphne.
+"""Real server processes for end-to-end tests: the weather simulator, daphne, the cluster.
 
 Each starts on a free port with its own database (SQLite unless a test passes a
-PostgreSQL URL), and is always stopped. ``StaffBrowser`` logs in to the admin
-and saves lessons over HTTP, as an editor's browser does.
+PostgreSQL URL), and is always stopped. ``running_cluster`` starts several
+daphne processes behind nginx, with the code ``serve --processes`` uses.
+``StaffBrowser`` logs in to the admin and saves lessons over HTTP, as an
+editor's browser does.
 """
 
 import contextlib
@@ -18,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests import services
 from tests.html_reader import form_data, parse_html
+from tutorialsite.cluster import Cluster
 from tutorialsite.processes import start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +120,15 @@ def start_daphne(env: dict[str, str], port: int, *options: str) -> subprocess.Po
     )  # fmt: skip
 
 
+@contextlib.contextmanager
+def running_cluster(env: dict[str, str], processes: int = 2) -> Iterator[Cluster]:
+    """``processes`` daphne processes behind nginx on a free port, as ``serve`` starts them."""
+    services.nginx_binary()
+    cluster = Cluster(processes, "127.0.0.1", free_port(), env=env, output=subprocess.DEVNULL)
+    with cluster:
+        yield cluster
+
+
 def form_fields(page: str, form_id: str) -> dict[str, str]:
     form = parse_html(page).find("form", id=form_id)
     if form is None:
@@ -164,6 +177,7 @@ class StaffBrowser:
     def _post(self, path: str, fields: dict[str, str]) -> tuple[str, str]:
         token = next(c.value for c in self.cookies if c.name == "csrftoken")
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(self.url + path, data=data, headers={"Referer": self.url})
+        headers = {"Origin": self.url, "Referer": self.url}  # as a browser sends them
+        request = urllib.request.Request(self.url + path, data=data, headers=headers)
         with self.opener.open(request, timeout=10) as response:
             return response.geturl(), response.read().decode()

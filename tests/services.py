@@ -1,6 +1,6 @@
-"""PostgreSQL and Redis for tests: reach them, or skip with a reason (fail on CI).
+"""PostgreSQL, Redis and nginx for tests: reach them, or skip with a reason (fail on CI).
 
-Tests that need a real service call ``postgres_url()`` or ``redis_url()``.
+Tests that need a real service call ``postgres_url()``, ``redis_url()`` or ``nginx_binary()``.
 Elsewhere a missing service skips the test and says how to start it; on CI
 (``CI`` set) it fails the test, so a CI run never passes by skipping them.
 """
@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tutorialsite.cluster import ClusterError, find_nginx
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -23,6 +25,7 @@ _START = {
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''",
     "redis-server": "apt-get install redis-server",
     "Chromium": "apt-get install chromium, or set CHROMIUM_PATH",
+    "nginx": "make nginx, or apt-get install nginx",
 }
 
 
@@ -76,6 +79,14 @@ def redis_server_binary() -> str:
     if path is None:
         unavailable("redis-server", "the redis-server program is not installed")
     return path
+
+
+def nginx_binary() -> str:
+    """nginx, for the local cluster behind it (tutorialsite.cluster)."""
+    try:
+        return find_nginx()
+    except ClusterError:
+        unavailable("nginx", "the nginx program is not installed")
 
 
 @contextmanager

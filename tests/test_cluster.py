@@ -1,80 +1,66 @@
-"""Several local processes behind one address: the round-robin proxy and ``serve --processes``."""
+"""Several local processes behind the real nginx: ``serve --processes`` and tutorialsite.cluster.
+
+nginx runs deploy/nginx.conf with only its sockets and address replaced, so
+what it does for production (each reader's own address passed to daphne, a
+cap on connections per address) is tested here.
+"""
 
 import asyncio
-import json
+import contextlib
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import websockets
 from django.core.management import CommandError, call_command
 
 from tests import services
-from tests.servers import ROOT, free_port, manage, site_env
-from tutorialsite.proxy import RoundRobinProxy, parse_address
+from tests.servers import ROOT, free_port, manage, running_cluster, site_env
+from tests.sockets import outcome, reader, run
+from tutorialsite.cluster import PRODUCTION_CONFIG, ClusterError, render_site
 
 REDIS_DB = 13  # this file's own database, emptied before use
+SOCKETS = [Path("/run/test/daphne-1.sock"), Path("/run/test/daphne-2.sock")]
+PRODUCTION = PRODUCTION_CONFIG.read_text()
 
 
-async def named_backend(name: str) -> tuple[asyncio.Server, int]:
-    """A backend that answers every connection with its name."""
+def test_the_local_configuration_is_production_s_with_only_sockets_and_address_replaced():
+    rendered = render_site(PRODUCTION, SOCKETS, "127.0.0.1", 8000)
 
-    async def answer(reader, writer):
-        writer.write(name.encode())
-        await writer.drain()
-        writer.close()
+    assert re.findall(r"^\s*server unix:.*$", rendered, re.MULTILINE) == [
+        "    server unix:/run/test/daphne-1.sock max_fails=1 fail_timeout=5s;",
+        "    server unix:/run/test/daphne-2.sock max_fails=1 fail_timeout=5s;",
+    ]
+    assert re.findall(r"^\s*listen .*$", rendered, re.MULTILINE) == ["    listen 127.0.0.1:8000;"]
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
+    def others(text: str) -> list[str]:
+        replaced = re.compile(r"\s*(server unix:|listen )")
+        return [line for line in text.splitlines() if not replaced.match(line)]
 
-
-async def proxied(backends: list[tuple[str, int]]) -> tuple[asyncio.Server, int]:
-    server = await asyncio.start_server(RoundRobinProxy(backends).handle, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
-
-
-async def ask(port: int) -> str:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    answer = await asyncio.wait_for(reader.read(), 5)
-    writer.close()
-    return answer.decode()
+    assert others(rendered) == others(PRODUCTION)
 
 
-async def test_the_proxy_hands_connections_to_its_backends_in_turn():
-    (one, one_port), (two, two_port) = await named_backend("one"), await named_backend("two")
-    proxy, port = await proxied([("127.0.0.1", one_port), ("127.0.0.1", two_port)])
-    async with one, two, proxy:
-        assert [await ask(port) for _ in range(4)] == ["one", "two", "one", "two"]
+def test_an_ipv6_address_is_written_as_nginx_reads_it():
+    assert "    listen [::1]:8000;" in render_site(PRODUCTION, SOCKETS, "::1", 8000).splitlines()
 
 
-async def test_the_proxy_skips_a_backend_that_refuses():
-    live, live_port = await named_backend("live")
-    proxy, port = await proxied([("127.0.0.1", free_port()), ("127.0.0.1", live_port)])
-    async with live, proxy:
-        assert [await ask(port) for _ in range(3)] == ["live"] * 3
-
-
-async def test_the_proxy_passes_websockets_through():
-    async def echo(socket):
-        async for message in socket:
-            await socket.send(f"echo: {message}")
-
-    async with websockets.serve(echo, "127.0.0.1", 0) as backend:
-        backend_port = backend.sockets[0].getsockname()[1]
-        proxy, port = await proxied([("127.0.0.1", backend_port)])
-        async with proxy, websockets.connect(f"ws://127.0.0.1:{port}/") as socket:
-            await socket.send("hello")
-            assert await socket.recv() == "echo: hello"
-
-
-def test_an_address_is_host_and_port():
-    assert parse_address("127.0.0.1:8000") == ("127.0.0.1", 8000)
-    assert parse_address("[::1]:8000") == ("::1", 8000)
-    assert parse_address(":8000") == ("127.0.0.1", 8000)
+@pytest.mark.parametrize(
+    ("lost", "message"),
+    [
+        (r"^\s*server unix:.*\n", "has no upstream `server unix:...;` line: the local"),
+        (r"^\s*listen .*\n", "has no `listen` line: the local cluster runs"),
+    ],
+)
+def test_the_local_configuration_is_refused_when_production_lost_a_line_it_replaces(lost, message):
+    edited = re.sub(lost, "", PRODUCTION, flags=re.MULTILINE)
+    with pytest.raises(ClusterError, match=re.escape(message)):
+        render_site(edited, SOCKETS, "127.0.0.1", 8000)
 
 
 def test_serve_refuses_several_processes_without_redis(settings):
@@ -83,13 +69,26 @@ def test_serve_refuses_several_processes_without_redis(settings):
         call_command("serve", processes=2)
 
 
-@pytest.mark.slow
-def test_serve_runs_several_processes_behind_one_address_and_stops_them_all(tmp_path):
+@pytest.fixture
+def shared_env(tmp_path):
+    """A migrated SQLite site sharing this file's Redis database (several processes need one)."""
     redis = services.redis_url(REDIS_DB)
     services.redis_flush(redis)
+
+    def env(**settings: str) -> dict[str, str]:
+        made = site_env(tmp_path / "site.sqlite3", free_port(), REDIS_URL=redis, **settings)
+        manage(made, "migrate", "--noinput")
+        return made
+
+    yield env
+    services.redis_flush(redis)
+
+
+@pytest.mark.slow
+def test_serve_runs_several_processes_behind_nginx_and_stops_them_all(shared_env):
+    services.nginx_binary()
+    env = shared_env()
     port, weather_port = free_port(), free_port()
-    env = site_env(tmp_path / "site.sqlite3", weather_port, REDIS_URL=redis)
-    manage(env, "migrate", "--noinput")
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--processes", "2", "--port", str(port),
          "--weather-port", str(weather_port)],
@@ -98,30 +97,94 @@ def test_serve_runs_several_processes_behind_one_address_and_stops_them_all(tmp_
     try:
         output = read_until(serve, "Serving on")
         assert "SQLite" in output  # warned: several processes on one SQLite file
-        backends = [int(p) for p in re.search(r"ports (\d+), (\d+)", output).groups()]
-        for backend in [port, *backends]:
-            with urllib.request.urlopen(f"http://127.0.0.1:{backend}/", timeout=5) as page:
-                assert page.status == 200
-        assert asyncio.run(run_through(port))["status"] == "ok"
+        runtime = Path(re.search(r"unix sockets in (\S+),", output)[1])
+        started = descendants(serve.pid)
+        assert sorted(started.values()) == [
+            "daphne",
+            "daphne",
+            "nginx: master process",
+            "nginx: worker process",
+            "weathersim",
+        ]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+            assert page.status == 200
+        site = f"http://127.0.0.1:{port}"
+
+        async def one_run() -> list[dict]:
+            async with reader(site) as socket:
+                return await run(socket, "through-nginx", 0.05)
+
+        assert outcome(asyncio.run(one_run())) == "ok"
         serve.send_signal(signal.SIGINT)
-        assert serve.wait(timeout=20) == 0
+        rest, _ = serve.communicate(timeout=30)  # the output ends when every process has
     finally:
         if serve.poll() is None:
             serve.kill()
-            serve.wait()
-    for backend in [port, weather_port, *backends]:
-        assert not services.reachable(f"http://127.0.0.1:{backend}")
+            serve.communicate()
+    assert serve.returncode == 0
+    assert "Stopped." in rest
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+    assert not runtime.exists()
+    for stopped in (port, weather_port):
+        assert not services.reachable(f"http://127.0.0.1:{stopped}")
 
 
-async def run_through(port: int) -> dict:
-    """A demo run through the proxy's websocket; its ``finished`` message."""
-    url = f"ws://127.0.0.1:{port}/ws/demos/"
-    frame = {"type": "run", "id": "r", "demo": "sleep", "mode": "async"}
-    async with websockets.connect(url, origin=f"http://127.0.0.1:{port}") as socket:
-        await socket.send(json.dumps({**frame, "params": {"seconds": 0.05}}))
-        while (event := json.loads(await socket.recv()))["type"] != "finished":
-            pass
-    return event
+@pytest.mark.slow
+async def test_a_reader_behind_nginx_is_rate_limited_by_their_own_address(shared_env):
+    env = await asyncio.to_thread(shared_env, DEMO_RATE_LIMIT="2/m")
+    with running_cluster(env) as cluster:
+        async with reader(cluster.url, "127.0.0.2") as eager:
+            assert outcome(await run(eager, "one", 0.05)) == "ok"
+            assert outcome(await run(eager, "two", 0.05)) == "ok"
+            assert outcome(await run(eager, "three", 0.05)) == "rate_limited"
+        # Another address is another reader, with runs of their own.
+        async with reader(cluster.url, "127.0.0.3") as other:
+            assert outcome(await run(other, "four", 0.05)) == "ok"
+
+
+@pytest.mark.slow
+async def test_nginx_refuses_one_address_past_its_connection_cap_while_another_connects(
+    shared_env,
+):
+    cap = int(re.search(r"limit_conn per_address (\d+);", PRODUCTION)[1])
+    # Well above nginx's cap, so that the refusal tested is nginx's, not the site's.
+    env = await asyncio.to_thread(shared_env, DEMO_SOCKETS_PER_CLIENT=str(4 * cap))
+    with running_cluster(env) as cluster:
+        async with contextlib.AsyncExitStack() as held:
+            for _ in range(cap):
+                await held.enter_async_context(reader(cluster.url, "127.0.0.4"))
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with reader(cluster.url, "127.0.0.4"):
+                    pass
+            assert refused.value.response.status_code == 503
+            async with reader(cluster.url, "127.0.0.5") as another:
+                assert outcome(await run(another, "another", 0.05)) == "ok"
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process under ``pid``, by pid: its program, or nginx's title for itself."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent:
+                found[child] = program(child)
+                todo.append(child)
+    return found
+
+
+def program(pid: int) -> str:
+    words = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    if title := re.match(r"nginx: \w+ process", words[0]):
+        return title[0]
+    return words[words.index("-m") + 1] if "-m" in words else os.path.basename(words[0])
 
 
 def read_until(process: subprocess.Popen, marker: str, within: float = 60) -> str:

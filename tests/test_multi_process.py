@@ -1,11 +1,19 @@
-"""Two daphne processes sharing PostgreSQL and Redis, as in production behind nginx.
+"""Two daphne processes sharing PostgreSQL and Redis behind nginx, as in production.
 
 Every process runs the same code; nothing of what one knows lives only in it.
-The readers' addresses come from X-Forwarded-For (daphne --proxy-headers, as
-behind nginx), so each test is a different client of the shared rate limit.
+The cluster is the one ``serve --processes`` starts (tutorialsite.cluster), and
+readers reach it through nginx from addresses of their own (127.x.y.z), which
+nginx passes to daphne as production's does; each test is a different client
+of the shared rate limit.
+
+Where a test needs a reader on each process, it opens one socket per process
+from one address: the site admits one socket per address on each process here
+(DEMO_SOCKETS_PER_CLIENT=1), so those handshakes succeed only on different
+processes.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,10 +30,11 @@ from tests.servers import (
     create_superuser,
     free_port,
     manage,
+    running_cluster,
     site_env,
-    start_daphne,
 )
-from tutorialsite.processes import stop
+from tests.sockets import next_message, outcome, reader, run, start, until
+from tutorialsite.cluster import Cluster
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +45,20 @@ SETTINGS = {
     "DEMO_RATE_LIMIT": "3/m",
     "DEMO_MAX_RUNNING": "2",
     "DEMO_LEASE_SECONDS": str(LEASE_SECONDS),
+    "DEMO_SOCKETS_PER_CLIENT": "1",  # per process: see on_each_process
 }
 
 
 @dataclass
-class Cluster:
-    a: str  # http://127.0.0.1:port of each process
-    b: str
+class Site:
+    cluster: Cluster  # two daphne processes behind nginx
     env: dict[str, str]
     database: str
     redis: str
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def site():
     redis = services.redis_url(REDIS_DB)
     services.redis_flush(redis)
     with services.postgres_database("test_multi_process") as database:
@@ -57,74 +66,43 @@ def cluster(tmp_path_factory):
         manage(env, "migrate", "--noinput")
         manage(env, "load_lessons")
         create_superuser(env, *STAFF)
-        processes = []
         try:
-            ports = [free_port(), free_port()]
-            processes = [start_daphne(env, port, "--proxy-headers") for port in ports]
-            a, b = (f"http://127.0.0.1:{port}" for port in ports)
-            yield Cluster(a=a, b=b, env=env, database=database, redis=redis)
+            with running_cluster(env, processes=2) as cluster:
+                yield Site(cluster=cluster, env=env, database=database, redis=redis)
         finally:
-            for process in processes:
-                stop(process)
             services.redis_flush(redis)
 
 
 @pytest.fixture(autouse=True)
-def fresh_redis(cluster):
-    services.redis_flush(cluster.redis)
+def fresh_redis(site):
+    services.redis_flush(site.redis)
 
 
-def ws_url(site: str) -> str:
-    return site.replace("http://", "ws://") + "/ws/demos/"
+@contextlib.asynccontextmanager
+async def on_each_process(cluster: Cluster, source: str):
+    """One demo socket from ``source`` on each process of ``cluster`` (which is where, unknown).
+
+    Each is admitted only where ``source`` holds no socket yet, so all of them
+    open only if nginx spread them over every process, as its least_conn does
+    (each connection goes to the process holding the fewest).
+    """
+    async with contextlib.AsyncExitStack() as sockets:
+        yield [
+            await sockets.enter_async_context(reader(cluster.url, source)) for _ in cluster.sockets
+        ]
 
 
-def reader(site: str, address: str):
-    return websockets.connect(
-        ws_url(site), origin=site, additional_headers={"X-Forwarded-For": address}
-    )
-
-
-async def next_message(socket, within: float = 10) -> dict:
-    return json.loads(await asyncio.wait_for(socket.recv(), within))
-
-
-async def start(socket, run_id: str, seconds: float) -> list[dict]:
-    """Ask for a one-task run of the sleep demo; its messages until it runs (or is refused)."""
-    frame = {"type": "run", "id": run_id, "demo": "sleep", "mode": "async"}
-    await socket.send(json.dumps({**frame, "params": {"tasks": 1, "seconds": seconds}}))
-    return await until(socket, run_id, {"task_started", "error"})
-
-
-async def until(socket, run_id: str, kinds: set[str]) -> list[dict]:
-    """The messages about ``run_id`` up to the first of one of ``kinds``."""
-    events = []
-    while True:
-        event = await next_message(socket)
-        if event.get("id") == run_id:
-            events.append(event)
-            if event["type"] in kinds:
-                return events
-
-
-async def run(socket, run_id: str, seconds: float) -> list[dict]:
-    """A whole run; every message about it, to the last."""
-    events = await start(socket, run_id, seconds)
-    if events[-1]["type"] == "error":
-        return events
-    return events + await until(socket, run_id, {"finished", "error"})
-
-
-def query(cluster: Cluster, sql: str, *params) -> list[tuple]:
-    with psycopg.connect(cluster.database) as connection:
+def query(site: Site, sql: str, *params) -> list[tuple]:
+    with psycopg.connect(site.database) as connection:
         return connection.execute(sql, params).fetchall()
 
 
-def stored_runs(cluster: Cluster, seconds: float, expected: int) -> list[tuple]:
+def stored_runs(site: Site, seconds: float, expected: int) -> list[tuple]:
     """The stored runs of the sleep demo lasting ``seconds`` (they are stored after finishing)."""
     deadline = time.monotonic() + 10
     while True:
         rows = query(
-            cluster,
+            site,
             "SELECT mode, status FROM lessons_demorun WHERE (params->>'seconds')::float = %s",
             seconds,
         )
@@ -133,85 +111,93 @@ def stored_runs(cluster: Cluster, seconds: float, expected: int) -> list[tuple]:
         time.sleep(0.1)
 
 
-async def test_a_staff_save_through_one_process_reaches_a_reader_on_the_other(cluster):
+async def test_a_staff_save_through_one_process_reaches_the_readers_on_every_process(site):
     [(lesson, version)] = query(
-        cluster, "SELECT id, version FROM lessons_lesson WHERE slug = 'the-event-loop'"
+        site, "SELECT id, version FROM lessons_lesson WHERE slug = 'the-event-loop'"
     )
-    async with reader(cluster.b, "10.0.1.1") as socket:
-        await socket.send(json.dumps({"type": "watch", "lesson": lesson}))
-        assert await next_message(socket) == {"type": "watching", "lesson": lesson}
-        staff = await asyncio.to_thread(StaffBrowser, cluster.a, *STAFF)
+    async with on_each_process(site.cluster, "127.0.1.1") as readers:
+        for socket in readers:
+            await socket.send(json.dumps({"type": "watch", "lesson": lesson}))
+            assert await next_message(socket) == {"type": "watching", "lesson": lesson}
+        # One process takes the save; the reader on the other hears of it through Redis.
+        staff = await asyncio.to_thread(StaffBrowser, site.cluster.url, *STAFF)
         await asyncio.to_thread(staff.save_lesson, lesson, title="The event loop, revised")
-        assert await next_message(socket, within=5) == {
-            "type": "lesson_updated",
-            "lesson": lesson,
-            "version": version + 1,
-            "title": "The event loop, revised",
-        }
+        for socket in readers:
+            assert await next_message(socket, within=5) == {
+                "type": "lesson_updated",
+                "lesson": lesson,
+                "version": version + 1,
+                "title": "The event loop, revised",
+            }
 
 
-async def test_runs_through_both_processes_are_stored_in_the_one_database(cluster):
-    async with reader(cluster.a, "10.0.2.1") as on_a, reader(cluster.b, "10.0.2.2") as on_b:
-        runs = await asyncio.gather(run(on_a, "on-a", 0.31), run(on_b, "on-b", 0.31))
-    assert [events[-1]["status"] for events in runs] == ["ok", "ok"]
-    assert stored_runs(cluster, 0.31, expected=2) == [("async", "ok"), ("async", "ok")]
+async def test_runs_through_both_processes_are_stored_in_the_one_database(site):
+    async with on_each_process(site.cluster, "127.0.2.1") as (on_one, on_other):
+        runs = await asyncio.gather(run(on_one, "on-one", 0.31), run(on_other, "on-other", 0.31))
+    assert [outcome(events) for events in runs] == ["ok", "ok"]
+    assert stored_runs(site, 0.31, expected=2) == [("async", "ok"), ("async", "ok")]
 
 
-async def test_the_rate_limit_counts_runs_made_through_both_processes(cluster):
-    client = "10.0.3.1"
-    async with reader(cluster.a, client) as on_a, reader(cluster.b, client) as on_b:
-        assert (await run(on_a, "one", 0.05))[-1]["type"] == "finished"
-        assert (await run(on_a, "two", 0.05))[-1]["type"] == "finished"
-        assert (await run(on_b, "three", 0.05))[-1]["type"] == "finished"
-        for socket in (on_a, on_b):
+async def test_the_rate_limit_counts_runs_made_through_both_processes(site):
+    async with on_each_process(site.cluster, "127.0.3.1") as (on_one, on_other):
+        assert outcome(await run(on_one, "one", 0.05)) == "ok"
+        assert outcome(await run(on_one, "two", 0.05)) == "ok"
+        assert outcome(await run(on_other, "three", 0.05)) == "ok"
+        for socket in (on_one, on_other):
             [refused] = await run(socket, "four", 0.05)
             assert refused["code"] == "rate_limited"
             assert "try again in" in refused["message"]
-    async with reader(cluster.b, "10.0.3.2") as another_client:
-        assert (await run(another_client, "five", 0.05))[-1]["status"] == "ok"
+    async with reader(site.cluster.url, "127.0.3.2") as another_client:
+        assert outcome(await run(another_client, "five", 0.05)) == "ok"
 
 
-async def test_the_cap_on_running_demos_holds_across_processes(cluster):
+async def test_the_cap_on_running_demos_holds_across_processes(site):
     async with (
-        reader(cluster.a, "10.0.4.1") as first,
-        reader(cluster.a, "10.0.4.2") as second,
-        reader(cluster.b, "10.0.4.3") as third,
+        on_each_process(site.cluster, "127.0.4.1") as (first, second),
+        reader(site.cluster.url, "127.0.4.2") as third,
     ):
-        # Both places under the cap of 2 are taken on process A...
+        # One of the cap's 2 places is taken on each process...
         await start(first, "long-1", 1.0)
         await start(second, "long-2", 1.0)
-        # ...so a run asked for on process B waits its turn.
+        # ...so a run asked for on either waits its turn: neither has 2 running itself.
         events = await run(third, "waits", 0.05)
         for socket, run_id in ((first, "long-1"), (second, "long-2")):
-            assert (await until(socket, run_id, {"finished"}))[-1]["status"] == "ok"
+            assert outcome(await until(socket, run_id, {"finished"})) == "ok"
     assert {"type": "queued", "id": "waits", "position": 1} in events
-    assert events[-1]["status"] == "ok"
+    assert outcome(events) == "ok"
 
 
-async def test_a_process_killed_mid_run_leaves_the_others_runs_alone(cluster):
-    doomed_port = free_port()
-    doomed = start_daphne(cluster.env, doomed_port, "--proxy-headers")
-    doomed_url = f"http://127.0.0.1:{doomed_port}"
-    try:
-        async with (
-            reader(doomed_url, "10.0.5.1") as on_doomed,
-            reader(cluster.b, "10.0.5.2") as on_b,
-        ):
-            await start(on_doomed, "doomed", 5)
-            events = await start(on_b, "survivor", 1.5)
-            os.kill(doomed.pid, signal.SIGKILL)
+async def test_a_process_killed_mid_run_leaves_the_other_process_s_runs_alone(site):
+    # A cluster of its own, since one of its processes dies.
+    with running_cluster(site.env, processes=2) as cluster:
+        async with on_each_process(cluster, "127.0.5.1") as readers:
+            started = [await start(socket, f"run-{n}", 1.5) for n, socket in enumerate(readers)]
+            os.kill(cluster.daphnes[0].pid, signal.SIGKILL)
             killed_at = time.monotonic()
-            events += await until(on_b, "survivor", {"finished", "error"})
-    finally:
-        stop(doomed)
-    assert events[-1]["status"] == "ok"
-    assert [e["type"] for e in events].count("output") == 1
-    assert stored_runs(cluster, 1.5, expected=1) == [("async", "ok")]
-    # The killed process's place under the cap comes back once its lease expires:
-    # then two runs at once fit under the cap of 2 without waiting.
-    await asyncio.sleep(max(0, killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
-    async with reader(cluster.b, "10.0.5.3") as one, reader(cluster.b, "10.0.5.4") as two:
-        both = await asyncio.gather(run(one, "after-1", 1.0), run(two, "after-2", 1.0))
+            ends = await asyncio.gather(
+                *(
+                    until(socket, f"run-{n}", {"finished", "error"})
+                    for n, socket in enumerate(readers)
+                ),
+                return_exceptions=True,
+            )
+        # nginx closes the socket of the reader on the killed process...
+        assert [type(end) for end in ends].count(websockets.ConnectionClosedError) == 1
+        # ...and the other reader's run goes on to its end, and is stored.
+        [events] = [
+            before + end for before, end in zip(started, ends, strict=True) if isinstance(end, list)
+        ]
+        assert outcome(events) == "ok"
+        assert [e["type"] for e in events].count("output") == 1
+        assert stored_runs(site, 1.5, expected=1) == [("async", "ok")]
+        # The killed process's place under the cap comes back once its lease expires:
+        # then two runs at once fit under the cap of 2 without waiting.
+        await asyncio.sleep(max(0, killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
+        async with (
+            reader(cluster.url, "127.0.5.2") as one,
+            reader(cluster.url, "127.0.5.3") as two,
+        ):
+            both = await asyncio.gather(run(one, "after-1", 1.0), run(two, "after-2", 1.0))
     for events in both:
         assert "queued" not in [e["type"] for e in events]
-        assert events[-1]["status"] == "ok"
+        assert outcome(events) == "ok"

@@ -1,15 +1,14 @@
 """Start every process the site needs on one machine and stop them all together.
 
-The weather simulator and daphne run as child processes; with ``--processes N``
-(N > 1), N daphne processes on free local ports sit behind a small round-robin
-proxy (tutorialsite.proxy) on the one address, the way nginx does in production.
-Ctrl-C (SIGINT) or SIGTERM stops them all and waits for them, so nothing is
-left running.
+The weather simulator and daphne run as child processes. With ``--processes N``
+(N > 1), N daphne processes on unix sockets sit behind the real nginx at the
+one address, run with deploy/nginx.conf as production runs them
+(tutorialsite.cluster). Ctrl-C (SIGINT) or SIGTERM stops them all and waits
+for them, so nothing is left running.
 """
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,9 +16,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tutorialsite.processes import StartFailed, start, stop, wait_until_answers
-
-ASGI_APP = "tutorialsite.asgi:application"
+from tutorialsite.cluster import ASGI_APP, Cluster, ClusterError
+from tutorialsite.processes import StartFailed, start, stop
 
 
 class Command(BaseCommand):
@@ -40,7 +38,7 @@ class Command(BaseCommand):
             "--processes",
             type=int,
             default=1,
-            help="Daphne processes behind the one address (more than 1 needs REDIS_URL).",
+            help="Daphne processes behind nginx at the one address (more than 1 needs REDIS_URL).",
         )
 
     def handle(
@@ -54,7 +52,8 @@ class Command(BaseCommand):
         **kw,
     ):
         self._check_processes(processes)
-        children: list[subprocess.Popen] = []
+        children: dict[str, subprocess.Popen] = {}
+        cluster = None
         stopping = False
 
         def ask_to_stop(signum, frame) -> None:
@@ -65,34 +64,33 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, ask_to_stop)
         try:
             if not no_simulator:
-                children.append(self._start_simulator(weather_port))
+                children["the weather simulator"] = self._start_simulator(weather_port)
             if processes == 1:
-                children.append(self._start_daphne(host, port))
+                children["daphne"] = subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APP]
+                )
             else:
-                backends = [("127.0.0.1", _free_port()) for _ in range(processes)]
-                for backend_host, backend_port in backends:
-                    children.append(self._start_daphne(backend_host, backend_port))
-                for child, (backend_host, backend_port) in zip(
-                    children[-processes:], backends, strict=True
-                ):
-                    wait_until_answers(
-                        child, f"http://{backend_host}:{backend_port}/", name="daphne"
-                    )
-                children.append(self._start_proxy(host, port, backends))
-                listed = ", ".join(str(p) for _, p in backends)
-                self.stdout.write(f"{processes} daphne processes on 127.0.0.1 ports {listed}")
+                cluster = Cluster(processes, host, port).start()
+                children.update(cluster.children())
+                self.stdout.write(
+                    f"{processes} daphne processes on unix sockets in {cluster.runtime}, "
+                    "behind nginx (its configuration and logs are there too)"
+                )
             self.stdout.write(
                 self.style.SUCCESS(f"Serving on http://{host}:{port}/ (Ctrl-C stops)")
             )
             while not stopping:
-                for child in children:
-                    if child.poll() is not None:
-                        raise CommandError(f"{child.args[2]} exited with code {child.returncode}")
+                for name, child in children.items():
+                    # Ctrl-C reaches every child too: one that ends then is stopping, not failing.
+                    if child.poll() is not None and not stopping:
+                        raise CommandError(f"{name} exited with code {child.returncode}")
                 time.sleep(0.2)
-        except StartFailed as failed:
+        except (StartFailed, ClusterError) as failed:
             raise CommandError(str(failed)) from failed
         finally:
-            stop(*children)
+            if cluster is not None:
+                cluster.stop()
+            stop(*children.values())
             self.stdout.write("Stopped.")
 
     def _check_processes(self, processes: int) -> None:
@@ -114,28 +112,9 @@ class Command(BaseCommand):
                 )
             )
 
-    def _start_daphne(self, host: str, port: int) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APP]
-        )
-
-    def _start_proxy(
-        self, host: str, port: int, backends: list[tuple[str, int]]
-    ) -> subprocess.Popen:
-        command = [sys.executable, "-m", "tutorialsite.proxy", "--listen", f"{host}:{port}"]
-        for backend_host, backend_port in backends:
-            command += ["--backend", f"{backend_host}:{backend_port}"]
-        return start(command, f"http://{host}:{port}/", name="the proxy")
-
     def _start_simulator(self, port: int) -> subprocess.Popen:
         return start(
             [sys.executable, "-m", "weathersim", "--host", "127.0.0.1", "--port", str(port)],
             f"http://127.0.0.1:{port}/health",
             name="the weather simulator",
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
