@@ -139,10 +139,6 @@ class Cluster:
         self.host, self.port = host, port
         self.url = f"http://{host_and_port(host, port)}"
         self.env = dict(os.environ if env is None else env)
-        # nginx passes on the Host header without its port (right on ports 80 and 443,
-        # where production listens), so Django needs telling that forms come from here.
-        trusted = self.env.get("DJANGO_CSRF_TRUSTED_ORIGINS", "")
-        self.env["DJANGO_CSRF_TRUSTED_ORIGINS"] = f"{trusted},{self.url}".strip(",")
         self.output = output
         self.runtime = Path(tempfile.mkdtemp(prefix="asyncio-site-"))  # mode 0700
         self.sockets = [self.runtime / f"daphne-{n}.sock" for n in range(1, processes + 1)]
