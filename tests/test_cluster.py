@@ -161,6 +161,34 @@ async def test_nginx_refuses_one_address_past_its_connection_cap_while_another_c
                 assert outcome(await run(another, "another", 0.05)) == "ok"
 
 
+@pytest.mark.slow
+def test_serve_stops_everything_without_an_error_when_daphne_is_stopped_alone(tmp_path):
+    env = site_env(tmp_path / "site.sqlite3", free_port())
+    manage(env, "migrate", "--noinput")
+    port, weather_port = free_port(), free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port),
+         "--weather-port", str(weather_port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        read_until(serve, "Serving on")
+        deadline = time.monotonic() + 30
+        while not services.reachable(f"http://127.0.0.1:{port}") and time.monotonic() < deadline:
+            time.sleep(0.1)  # daphne is up: its SIGTERM handler is in place
+        started = descendants(serve.pid)
+        [daphne] = [pid for pid, name in started.items() if name == "daphne"]
+        os.kill(daphne, signal.SIGTERM)  # as a process manager would stop it
+        rest, _ = serve.communicate(timeout=30)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.communicate()
+    assert serve.returncode == 0, rest
+    assert "daphne stopped; stopping the rest." in rest
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+
+
 def descendants(pid: int) -> dict[int, str]:
     """Every process under ``pid``, by pid: its program, or nginx's title for itself."""
     parents = {}

@@ -19,6 +19,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tutorialsite.cluster import ASGI_APP, Cluster, ClusterError
 from tutorialsite.processes import StartFailed, start, stop
 
+# How a child ends when someone stops it: cleanly, or by the signal before it had
+# its handlers in place.
+STOPPED_ON_PURPOSE = (0, -signal.SIGTERM, -signal.SIGINT)
+
 
 class Command(BaseCommand):
     help = "Serve the site with daphne, beside the bundled weather simulator."
@@ -81,9 +85,15 @@ class Command(BaseCommand):
             )
             while not stopping:
                 for name, child in children.items():
+                    code = child.poll()
                     # Ctrl-C reaches every child too: one that ends then is stopping, not failing.
-                    if child.poll() is not None and not stopping:
-                        raise CommandError(f"{name} exited with code {child.returncode}")
+                    if code is None or stopping:
+                        continue
+                    if code not in STOPPED_ON_PURPOSE:
+                        raise CommandError(f"{name} exited with code {code}")
+                    # Stopped by someone (a SIGTERM to it alone): the rest stop with it.
+                    self.stdout.write(f"{name} stopped; stopping the rest.")
+                    stopping = True
                 time.sleep(0.2)
         except (StartFailed, ClusterError) as failed:
             raise CommandError(str(failed)) from failed
