@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from lessons import plain_yaml
 from lessons.models import Course, Lesson
 from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
 
@@ -76,7 +77,9 @@ def _split(path: Path) -> tuple[dict[str, Any], str]:
     if not match:
         raise ContentError(f"{path.name}: no front matter between --- lines")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = plain_yaml.load(match.group(1)) or {}
+    except plain_yaml.PlainYAMLError as exc:
+        raise ContentError(f"{path.name}: front matter refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise ContentError(f"{path.name}: front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, dict) or not meta.get("title"):

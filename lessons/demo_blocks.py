@@ -17,6 +17,10 @@ import yaml
 
 from demos.params import ParamError, clean_params
 from demos.registry import DEMOS
+from lessons import plain_yaml
+
+# Ten cities of forty letters fit four times over; a block is parsed on every save.
+MAX_DEMO_BLOCK_BYTES = 2_000
 
 
 class DemoBlockError(ValueError):
@@ -30,8 +34,15 @@ class DemoBlock:
 
 
 def parse_demo_block(text: str) -> DemoBlock:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_DEMO_BLOCK_BYTES:
+        raise DemoBlockError(
+            f"demo block holds {size:,} bytes; at most {MAX_DEMO_BLOCK_BYTES:,} are allowed"
+        )
     try:
-        data = yaml.safe_load(text)
+        data = plain_yaml.load(text)
+    except plain_yaml.PlainYAMLError as exc:
+        raise DemoBlockError(f"demo block: {exc}") from None
     except yaml.YAMLError as exc:
         raise DemoBlockError(f"demo block is not valid YAML ({_first_line(exc)})") from None
     if not isinstance(data, dict):

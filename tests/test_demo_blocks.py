@@ -1,9 +1,13 @@
 """Demo blocks in lesson Markdown: checked against the registry and the demos' own bounds."""
 
+import itertools
+import time
+import tracemalloc
+
 import pytest
 from django.urls import reverse
 
-from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
+from lessons.demo_blocks import MAX_DEMO_BLOCK_BYTES, DemoBlock, DemoBlockError, parse_demo_block
 from lessons.models import Lesson
 
 KNOWN = "blocking, sleep, weather"
@@ -97,6 +101,96 @@ def test_a_block_that_is_not_yaml_is_refused():
 @pytest.mark.parametrize("text", ["- sleep\n- weather\n", "just words\n", "42\n", "", "\n"])
 def test_a_block_that_is_not_a_mapping_is_refused(text):
     with pytest.raises(DemoBlockError, match="key: value"):
+        parse_demo_block(text)
+
+
+# ---------------------------------------------------------------------------
+# Blocks that would cost the server more than they say
+
+
+def billion_laughs(levels: int) -> str:
+    """Each level a list of nine aliases of the one before: 9**levels strings, from ~40 bytes
+    a level. PyYAML shares the aliased lists, but anything that walks the result expands it."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    names = "abcdefghijk"[:levels]
+    for previous, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    lines.append(f"name: *{names[-1]}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_demo_block_with_yaml_aliases_is_refused_before_it_costs_anything():
+    bomb = billion_laughs(8)  # 43 million strings; before the fix, 11 s and 370 MB
+    assert len(bomb.encode()) < 400
+
+    tracemalloc.start()
+    started = time.process_time()
+    try:
+        with pytest.raises(DemoBlockError, match="anchors and aliases") as caught:
+            parse_demo_block(bomb)
+        cpu = time.process_time() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    # Measured: about 2 ms and 40 KB. The bounds only catch the structure being built.
+    assert cpu < 1.0
+    assert peak < 5_000_000
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: &demo sleep\n",
+        "name: sleep\ntasks: &n 3\n",
+        "name: sleep\ncities: &c [paris]\nmore: *c\n",
+        "defaults: &d {tasks: 3}\nname: sleep\n<<: *d\n",
+    ],
+)
+def test_a_demo_block_with_any_anchor_or_alias_is_refused(text):
+    with pytest.raises(DemoBlockError) as caught:
+        parse_demo_block(text)
+
+    assert str(caught.value) == (
+        "demo block: YAML anchors and aliases (&name, *name) are not allowed; write each value out"
+    )
+
+
+def test_a_deeply_nested_demo_block_is_refused_naming_the_limit():
+    # 900 levels: deep enough to exhaust PyYAML's recursive composer.
+    text = "name: sleep\ntasks: " + "[" * 900 + "]" * 900 + "\n"
+
+    with pytest.raises(DemoBlockError, match="may nest at most 4 deep"):
+        parse_demo_block(text)
+
+
+def test_a_block_nested_as_deep_as_allowed_is_checked_as_usual():
+    with pytest.raises(DemoBlockError, match="each city must be"):
+        parse_demo_block("name: weather\ncities: [[[paris]]]\n")
+
+
+def padded_block(size: int) -> str:
+    """A valid sleep block of exactly ``size`` bytes, padded with a YAML comment."""
+    start = "name: sleep\n# "
+    return start + "x" * (size - len(start) - 1) + "\n"
+
+
+def test_a_demo_block_over_the_size_limit_is_refused_naming_its_size():
+    with pytest.raises(DemoBlockError) as caught:
+        parse_demo_block(padded_block(MAX_DEMO_BLOCK_BYTES + 1))
+
+    assert str(caught.value) == "demo block holds 2,001 bytes; at most 2,000 are allowed"
+
+
+def test_a_demo_block_at_the_size_limit_is_accepted():
+    assert parse_demo_block(padded_block(MAX_DEMO_BLOCK_BYTES)) == DemoBlock("sleep", {})
+
+
+def test_a_demo_block_is_measured_in_bytes_not_characters():
+    text = "name: sleep\n# " + "é" * 1000 + "\n"  # 1,015 characters, 2,015 bytes
+
+    with pytest.raises(DemoBlockError, match="2,015 bytes"):
         parse_demo_block(text)
 
 
@@ -200,6 +294,9 @@ BAD_BLOCKS = [
     ("```demo\n- sleep\n```\n", "demo block must be lines of"),
     ("```demo\ntasks: 3\n```\n", "demo block needs a"),
     ("```demo\nname: weather\ncities: ../x\n```\n", "each city must be 1 to 40 letters"),
+    ("```demo\nname: &n sleep\n```\n", "are not allowed; write each value out"),
+    ("```demo\n" + billion_laughs(8) + "```\n", "YAML anchors and aliases"),
+    ("```demo\n" + padded_block(2_001) + "```\n", "demo block holds 2,001 bytes"),
 ]
 
 

@@ -214,6 +214,11 @@ MALFORMED = {
         "---\ntitle: [oops\n---\nx\n",
         "02-broken.md",
     ),
+    "front matter with a YAML alias": (
+        "good/02-alias.md",
+        "---\ntitle: &t Alias\nsummary: *t\n---\nx\n",
+        "02-alias.md: front matter refused: YAML anchors and aliases",
+    ),
     "unknown demo": (
         "good/02-demo.md",
         lesson_file("Demo") + "\n```demo\nname: nosuch\n```\n",
