@@ -7,6 +7,7 @@ one place only.
 
 import math
 import re
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,21 @@ def _shown(value: int | float) -> str:
     """The value as the reader sent it, cut short: a hostile one may be thousands of digits."""
     text = str(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _BriefRepr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        # reprlib would write out every digit (or fail past 4,300 of them).
+        return _shown(x)
+
+
+_BRIEF = _BriefRepr(maxlevel=1, maxstring=40, maxother=40, maxlist=4, maxtuple=4, maxdict=4)
+
+
+def brief_repr(value: Any) -> str:
+    """A value from outside, for a message: never str() of all of it, which for a nested
+    list can be megabytes (a YAML alias bomb, gigabytes) before it is cut short."""
+    return _BRIEF.repr(value)
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,7 @@ class CityListParam:
             if not isinstance(item, str) or not CITY_PATTERN.match(item):
                 raise ParamError(
                     f"{self.name}: each city must be 1 to 40 letters, digits or hyphens, "
-                    f"got {str(item)[:50]!r}"
+                    f"got {brief_repr(item)}"
                 )
             cities.append(item.lower())
         return cities
@@ -139,10 +155,10 @@ def clean_params(
     if not isinstance(given, dict):
         raise ParamError("params must be an object")
     known = {param.name: param for param in declared}
-    unknown = sorted(str(name)[:40] for name in given if name not in known)
+    unknown = sorted(brief_repr(name) for name in given if name not in known)
     if unknown:
         raise ParamError(
-            f"unknown parameter {unknown[0]!r}; this demo takes {', '.join(known) or 'none'}"
+            f"unknown parameter {unknown[0]}; this demo takes {', '.join(known) or 'none'}"
         )
     cleaned: dict[str, Any] = {}
     for param in declared:

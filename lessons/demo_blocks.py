@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from demos.params import ParamError, clean_params
+from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import DEMOS
 from lessons import plain_yaml
 
@@ -51,7 +51,7 @@ def parse_demo_block(text: str) -> DemoBlock:
     if name is None:
         raise DemoBlockError(f'demo block needs a "name:" line (one of {_known()})')
     if not isinstance(name, str) or name not in DEMOS:
-        raise DemoBlockError(f"unknown demo {str(name)[:40]!r} (known demos: {_known()})")
+        raise DemoBlockError(f"unknown demo {brief_repr(name)} (known demos: {_known()})")
     try:
         params = clean_params(DEMOS[name].params, data, fill_defaults=False)
     except ParamError as exc:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from demos.params import ParamError, clean_params
+from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import get_demo
 
 MAX_FRAME_BYTES = 16 * 1024
@@ -82,7 +82,7 @@ def parse_frame(text: str | None, data: bytes | None) -> Request:
             raise ProtocolError("bad_message", f'the frame has no "type" ({_TYPES})')
         case other:
             raise ProtocolError(
-                "bad_message", f"unknown type {str(other)[:40]!r} ({_TYPES})", run_id
+                "bad_message", f"unknown type {brief_repr(other)} ({_TYPES})", run_id
             )
 
 
@@ -117,7 +117,7 @@ def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
     name = message.get("demo")
     demo = get_demo(name) if isinstance(name, str) else None
     if demo is None:
-        raise ProtocolError("unknown_demo", f"there is no demo called {str(name)[:40]!r}", run_id)
+        raise ProtocolError("unknown_demo", f"there is no demo called {brief_repr(name)}", run_id)
     mode = message.get("mode")
     if mode not in MODES:
         raise ProtocolError("bad_message", '"mode" must be "sync" or "async"', run_id)
