@@ -37,7 +37,7 @@ def _configured() -> WeatherService:
 
 def weather_url(city: str) -> str:
     """The service URL for ``city``; the city can only ever be one path segment."""
-    if not CITY_PATTERN.match(city):
+    if not CITY_PATTERN.fullmatch(city):
         raise ValueError(f"not a city name: {city[:50]!r}")
     return _configured().url.rstrip("/") + "/" + quote(city, safe="")
 

@@ -102,7 +102,9 @@ class FloatParam:
         }
 
 
-CITY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+# \A and \Z, and fullmatch where it is used: "$" would also accept a trailing
+# newline, which would go upstream as %0A and into stored runs.
+CITY_PATTERN = re.compile(r"\A[A-Za-z0-9-]{1,40}\Z")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class CityListParam:
             raise ParamError(f"{self.name} must hold {self._bounds()} city names, got {len(value)}")
         cities = []
         for item in value:
-            if not isinstance(item, str) or not CITY_PATTERN.match(item):
+            if not isinstance(item, str) or not CITY_PATTERN.fullmatch(item):
                 raise ParamError(
                     f"{self.name}: each city must be 1 to 40 letters, digits or hyphens, "
                     f"got {brief_repr(item)}"

@@ -22,7 +22,7 @@ from lessons.models import Course, Lesson
 from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
-LESSON_FILE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
+LESSON_FILE = re.compile(r"\A(\d+)-([a-z0-9-]+)\.md\Z")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.DOTALL)
 # What a lesson file sets; their hash, in Lesson.loaded_hash, is what was last loaded.
 # Changing this list changes every hash: a migration must then record them again
@@ -102,7 +102,7 @@ def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
             ) from None
         lessons = []
         for path in sorted(folder.glob("*.md")):
-            match = LESSON_FILE.match(path.name)
+            match = LESSON_FILE.fullmatch(path.name)
             if path.name == "_course.md":
                 continue
             if not match:

@@ -14,7 +14,8 @@ from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import get_demo
 
 MAX_FRAME_BYTES = 16 * 1024
-RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# \Z, not "$", which also accepts a trailing newline ("ok\n" would be an id).
+RUN_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 MODES = ("sync", "async")
 # Lesson ids are PostgreSQL bigints.
 MAX_LESSON_ID = 2**63 - 1
@@ -101,7 +102,7 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _usable_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and RUN_ID.match(value) else None
+    return value if isinstance(value, str) and RUN_ID.fullmatch(value) else None
 
 
 def _parse_lesson_id(value: Any) -> int:

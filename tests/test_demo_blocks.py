@@ -261,7 +261,16 @@ def test_a_parameter_of_another_demo_is_unknown():
 
 @pytest.mark.parametrize(
     "cities",
-    ['"../x"', "[../x]", "x" * 41, '"a b"', "[paris, a b]", '"paris;rm -rf"', "[paris, 3]"],
+    [
+        '"../x"',
+        "[../x]",
+        "x" * 41,
+        '"a b"',
+        "[paris, a b]",
+        '"paris;rm -rf"',
+        "[paris, 3]",
+        '["paris\\n"]',  # a trailing newline, which "$" alone lets through
+    ],
 )
 def test_an_invalid_city_name_is_refused(cities):
     with pytest.raises(DemoBlockError) as caught:

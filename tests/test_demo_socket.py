@@ -125,6 +125,8 @@ async def test_a_finished_run_is_stored_with_its_timeline():
         ('{"type": "dance", "id": "x"}', "unknown type"),
         ('{"type": "run", "id": "has space", "demo": "sleep", "mode": "sync"}', '"id"'),
         ('{"type": "run", "id": "' + "x" * 65 + '", "demo": "sleep", "mode": "sync"}', '"id"'),
+        ('{"type": "run", "id": "ok\\n", "demo": "sleep", "mode": "sync"}', '"id"'),
+        ('{"type": "cancel", "id": "ok\\n"}', '"id"'),
         ('{"type": "run", "id": "a", "demo": "sleep", "mode": "both"}', '"mode"'),
         ('{"type": "run", "id": "a", "demo": "sleep", "mode": "sync", "params": {"tasks": NaN}}', "JSON"),  # noqa: E501
         ("{" * 5000 + "}" * 5000, "JSON"),

@@ -44,7 +44,7 @@ ERROR_CODES = {
     "watch_limit",
     "unavailable",
 }
-RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 LONGEST_ERROR_MESSAGE = 300  # hostile input is quoted in part, never echoed whole
 
 # ---------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def assert_clean_error(event: dict) -> None:
     assert 0 < len(message) <= LONGEST_ERROR_MESSAGE, event
     assert not any(unicodedata.category(c) == "Cc" for c in message), event
     if "id" in event:
-        assert RUN_ID.match(event["id"]), event
+        assert RUN_ID.fullmatch(event["id"]), event
 
 
 async def answer_is_clean(ws: WebsocketCommunicator, frame: dict) -> None:

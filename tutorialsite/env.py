@@ -73,14 +73,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m|h|d)\s*$")
+_RATE = re.compile(r"\A\s*(\d+)\s*/\s*(s|m|h|d)\s*\Z")
 _PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def env_rate(name: str, default: str) -> tuple[int, int]:
     """Read a rate written like ``30/m``; return (count, period in seconds)."""
     raw = os.environ.get(name, default)
-    match = _RATE.match(raw)
+    match = _RATE.fullmatch(raw)
     if not match or int(match.group(1)) < 1:
         raise ImproperlyConfiguredEnv(
             f"{name} must look like 30/m (a positive count per s, m, h or d), got {raw!r}"

@@ -60,7 +60,7 @@ from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
-CITY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+CITY_PATTERN = re.compile(r"\A[A-Za-z0-9-]{1,40}\Z")
 MIN_LATENCY = 0.3
 MAX_LATENCY = 1.2
 MIN_TEMPERATURE = -5
@@ -141,7 +141,7 @@ def _pick(city: str, aspect: str, low: int, high: int) -> int:
 
 
 def is_valid_city(city: str) -> bool:
-    # fullmatch: with re.match, "$" would also accept a trailing newline.
+    # \Z and fullmatch: "$" would also accept a trailing newline.
     return CITY_PATTERN.fullmatch(city) is not None
 
 
