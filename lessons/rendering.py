@@ -8,6 +8,7 @@ URL reaches a reader, even from staff.
 """
 
 import html
+import itertools
 import json
 import math
 import re
@@ -20,17 +21,18 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors.index import slugify
+from pygments import format as format_tokens
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -68,12 +70,48 @@ class Rendered:
         return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
 
 
-def _highlight(code: str, lang: str, _attrs: str) -> str:
-    try:
-        lexer = get_lexer_by_name(lang or "text")
-    except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    return highlight(code, lexer, HtmlFormatter(nowrap=True))
+# The languages highlighted on the server; code in any other is shown as plain text.
+# Many Pygments lexers backtrack on crafted input (3 KB of tabs cost the AutoHotkey
+# lexer 9 s, unclosed /* comments the CSS and JavaScript ones quadratic time);
+# these stay linear on lines of up to MAX_HIGHLIGHTED_LINE characters.
+HIGHLIGHTED_LANGUAGES = (
+    "python", "pycon", "pytb", "console", "bash", "json", "yaml", "toml", "ini", "sql", "diff",
+)  # fmt: skip
+# A block with a longer line is shown plain: a lexer's regexes may try each position of it.
+MAX_HIGHLIGHTED_LINE = 200
+# Tokens highlighted per lesson, in order; later code is shown plain. The longest bundled
+# lesson has 1,300. A token costs up to 20 microseconds (a line of punctuation is all tokens).
+MAX_HIGHLIGHTED_TOKENS = 10_000
+# Made once: a formatter builds its style table when made (a millisecond per code block).
+_FORMATTER = HtmlFormatter(nowrap=True)
+_PLAIN = get_lexer_by_name("text")
+
+
+def _lexers() -> dict[str, Lexer]:
+    lexers = {}
+    for name in HIGHLIGHTED_LANGUAGES:
+        lexer = get_lexer_by_name(name)  # reusable: a lexer keeps no state between calls
+        lexers.update(dict.fromkeys(lexer.aliases, lexer))
+    return lexers
+
+
+_LEXERS = _lexers()
+
+
+def _highlight(code: str, lang: str, env: dict[str, Any]) -> str:
+    # Trailing spaces are invisible, and Python's lexer backtracks across runs of
+    # lines holding only spaces or tabs (12 KB of them took 4.6 s).
+    lines = [line.rstrip() for line in code.split("\n")]
+    code = "\n".join(lines)
+    lexer = _LEXERS.get(lang.lower())
+    if lexer is not None and max(map(len, lines)) <= MAX_HIGHLIGHTED_LINE:
+        budget = env["tokens_left"]
+        tokens = list(itertools.islice(lexer.get_tokens(code), budget + 1))
+        if len(tokens) <= budget:
+            env["tokens_left"] -= len(tokens)
+            return format_tokens(tokens, _FORMATTER)
+        env["tokens_left"] = 0  # nor any later block: each would lex up to the budget again
+    return highlight(code, _PLAIN, _FORMATTER)
 
 
 def _fence_lang(token: Token) -> str:
@@ -89,7 +127,7 @@ def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
         env["demo_blocks"].append(block)
         # A marker only this render can name; swapped for the placeholder after nh3.
         return f'<div class="demo-slot-{env["nonce"]}-{len(env["demo_blocks"]) - 1}"></div>\n'
-    body = _highlight(token.content, lang, "")
+    body = _highlight(token.content, lang, env)
     css_lang = html.escape(re.sub(r"[^A-Za-z0-9_+-]", "", lang) or "text")
     return f'<pre class="highlight"><code class="language-{css_lang}">{body}</code></pre>\n'
 
@@ -173,7 +211,11 @@ _MD = _markdown()
 
 def render_markdown(text: str) -> Rendered:
     """Render lesson Markdown; raises DemoBlockError for a bad demo block."""
-    env: dict[str, Any] = {"nonce": secrets.token_hex(8), "demo_blocks": []}
+    env: dict[str, Any] = {
+        "nonce": secrets.token_hex(8),
+        "demo_blocks": [],
+        "tokens_left": MAX_HIGHLIGHTED_TOKENS,
+    }
     tokens = _MD.parse(text, env)
     raw = _MD.renderer.render(tokens, _MD.options, env)
     safe = nh3.clean(

@@ -9,7 +9,13 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from lessons import rendering
 from lessons.models import Lesson
-from lessons.rendering import WORDS_PER_MINUTE, DemoBlockError, render_markdown
+from lessons.rendering import (
+    MAX_HIGHLIGHTED_LINE,
+    MAX_HIGHLIGHTED_TOKENS,
+    WORDS_PER_MINUTE,
+    DemoBlockError,
+    render_markdown,
+)
 
 # ---------------------------------------------------------------------------
 # Markdown
@@ -47,6 +53,84 @@ def test_code_in_an_unknown_language_is_shown_as_plain_text(html):
     page = html(render_markdown("```nosuchlanguage\nx = 1\n```\n").html)
 
     assert page.find("pre", class_="highlight").find("code").text == "x = 1\n"
+
+
+def highlighted(out: str, html) -> list[bool]:
+    """For each code block of ``out``: whether it holds highlighting spans."""
+    return [bool(code.find_all("span")) for code in html(out).find_all("code")]
+
+
+def cpu_seconds(function, *args):
+    started = time.process_time()
+    result = function(*args)
+    return time.process_time() - started, result
+
+
+@pytest.mark.parametrize(
+    "lang", ["python", "py", "pycon", "pytb", "console", "bash", "json", "yaml", "toml", "sql"]
+)
+def test_the_languages_of_lessons_are_highlighted(lang, html):
+    out = render_markdown(f"```{lang}\nx = 'a' # b: [1]\n```\n").html
+
+    assert highlighted(out, html) == [True]
+
+
+def test_code_in_a_language_outside_the_list_is_shown_plain_and_costs_little(html):
+    # 3 KB of tabs took the AutoHotkey lexer 9 s: some lexers backtrack for ages.
+    code = "\t\n" * 1500 + "x"
+
+    cpu, rendered = cpu_seconds(render_markdown, f"```autohotkey\n{code}\n```\n")
+
+    assert highlighted(rendered.html, html) == [False]
+    assert html(rendered.html).find("code").attrs["class"] == "language-autohotkey"
+    assert cpu < 2.0  # measured: 5 ms
+
+
+def test_python_made_of_blank_indented_lines_highlights_in_linear_time(html):
+    # Python's lexer backtracked across lines holding only spaces or tabs: 12 KB, 4.6 s.
+    code = "\t\n  \n" * 3000 + "x = 1"
+
+    cpu, rendered = cpu_seconds(render_markdown, f"```python\n{code}\n```\n")
+
+    assert highlighted(rendered.html, html) == [True]
+    assert cpu < 2.0  # measured: 30 ms
+
+
+def test_trailing_spaces_are_dropped_from_code(html):
+    out = render_markdown("```python\nx = 1   \n\t\ny = 2\t\n```\n").html
+
+    assert html(out).find("code").text == "x = 1\n\ny = 2\n"
+
+
+def test_a_code_block_with_a_very_long_line_is_shown_plain(html):
+    short = "x = 1\n"
+    at_limit = "x = '" + "a" * (MAX_HIGHLIGHTED_LINE - 6) + "'\n"
+    too_long = "x = '" + "a" * (MAX_HIGHLIGHTED_LINE - 5) + "'\n"
+    body = "".join(f"```python\n{code}```\n\n" for code in (short, at_limit, too_long))
+
+    out = render_markdown(body).html
+
+    assert highlighted(out, html) == [True, True, False]
+    assert html(out).find_all("code")[2].text == too_long
+
+
+def python_with_tokens(count: int) -> str:
+    """Python code that Pygments splits into ``count`` tokens (ten a line)."""
+    assert count % 10 == 0
+    return "x = [1,2]\n" * (count // 10)
+
+
+def test_highlighting_stops_at_the_lessons_token_budget_and_the_rest_is_plain(html):
+    blocks = [
+        python_with_tokens(MAX_HIGHLIGHTED_TOKENS - 100),
+        python_with_tokens(100),  # exactly the budget so far
+        python_with_tokens(10),  # over it
+        python_with_tokens(10),  # a budget once spent stays spent
+    ]
+    out = render_markdown("".join(f"```python\n{code}```\n\n" for code in blocks)).html
+
+    assert highlighted(out, html) == [True, True, False, False]
+    assert [code.text for code in html(out).find_all("code")] == blocks
 
 
 def test_html_inside_a_code_block_is_shown_not_run(html):
