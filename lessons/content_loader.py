@@ -19,7 +19,7 @@ from django.db import transaction
 
 from lessons import plain_yaml
 from lessons.models import Course, Lesson
-from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
+from lessons.rendering import RENDERER_VERSION, BodyError, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LESSON_FILE = re.compile(r"\A(\d+)-([a-z0-9-]+)\.md\Z")
@@ -64,6 +64,8 @@ class LoadReport:
     # Left as they are, each with why: (name, one of the KEPT_ reasons).
     kept: list[tuple[str, str]] = field(default_factory=list)
     rerendered: int = 0
+    # Stored lessons the current renderer refuses: (name, why). They keep their HTML.
+    not_rerendered: list[tuple[str, str]] = field(default_factory=list)
 
 
 def loaded_hash(values: dict[str, Any]) -> str:
@@ -110,7 +112,7 @@ def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
             lesson_meta, body = _split(path)
             try:
                 render_markdown(body)
-            except DemoBlockError as exc:
+            except BodyError as exc:
                 raise ContentError(f"{folder.name}/{path.name}: {exc}") from None
             status = lesson_meta.get("status", Lesson.Status.PUBLISHED)
             if status not in Lesson.Status.values:
@@ -153,17 +155,23 @@ def load_bundle(courses: list[CourseFile]) -> LoadReport:
             report.created.append(course_file.slug)
         for lesson_file in course_file.lessons:
             _load_lesson(course, lesson_file, report)
-    report.rerendered = rerender_stale_lessons()
+    report.rerendered = rerender_stale_lessons(report)
     return report
 
 
-def rerender_stale_lessons() -> int:
+def rerender_stale_lessons(report: LoadReport) -> int:
     """Render again the lessons stored by an older renderer; their text is untouched."""
-    stale = Lesson.objects.exclude(rendered_with=RENDERER_VERSION)
+    stale = Lesson.objects.exclude(rendered_with=RENDERER_VERSION).select_related("course")
     count = 0
     for lesson in stale.iterator():
+        try:
+            values = lesson.render()
+        except BodyError as exc:
+            # Saved before a limit it breaks: it keeps the HTML it has until staff edit it.
+            report.not_rerendered.append((f"{lesson.course.slug}/{lesson.slug}", str(exc)))
+            continue
         # A queryset update: no new version, no history entry, staff work untouched.
-        Lesson.objects.filter(pk=lesson.pk).update(**lesson.render())
+        Lesson.objects.filter(pk=lesson.pk).update(**values)
         count += 1
     return count
 

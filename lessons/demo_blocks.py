@@ -18,12 +18,13 @@ import yaml
 from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import DEMOS
 from lessons import plain_yaml
+from lessons.body_limits import BodyError
 
 # Ten cities of forty letters fit four times over; a block is parsed on every save.
 MAX_DEMO_BLOCK_BYTES = 2_000
 
 
-class DemoBlockError(ValueError):
+class DemoBlockError(BodyError):
     """A demo block a lesson cannot be saved with; the message names the problem."""
 
 

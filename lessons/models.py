@@ -5,7 +5,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from lessons.rendering import RENDERER_VERSION, DemoBlockError, render_markdown
+from lessons.body_limits import MAX_BODY_CHARS, MAX_HTML_DEPTH
+from lessons.rendering import RENDERER_VERSION, BodyError, render_markdown
 
 
 class Course(models.Model):
@@ -56,11 +57,13 @@ class Lesson(models.Model):
     )
     summary = models.TextField(blank=True, help_text="One sentence shown in the course's list.")
     body = models.TextField(
+        max_length=MAX_BODY_CHARS,
         help_text=(
             "Markdown (CommonMark and tables). Start sections with ## headings; they form the "
             "table of contents. Embed a demo with a fenced block whose info string is demo, "
-            'holding "name: sleep" (or weather, blocking) and optional parameters.'
-        )
+            'holding "name: sleep" (or weather, blocking) and optional parameters. At most '
+            f"{MAX_BODY_CHARS:,} characters, and HTML nested at most {MAX_HTML_DEPTH} deep."
+        ),
     )
     position = models.PositiveIntegerField(
         default=0, help_text="Lessons are listed by this number within their course."
@@ -124,7 +127,7 @@ class Lesson(models.Model):
     def clean(self) -> None:
         try:
             render_markdown(self.body)
-        except DemoBlockError as exc:
+        except BodyError as exc:
             raise ValidationError({"body": str(exc)}) from None
 
     def render(self) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors.index import slugify
@@ -27,6 +29,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 
+from lessons import body_limits
+from lessons.body_limits import BodyError
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 
 WORDS_PER_MINUTE = 200
@@ -197,8 +201,60 @@ def _h1_to_h2(state: StateCore) -> None:
                     child.content = _RAW_H1.sub(r"<\1h2", child.content)
 
 
+def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule, refusing a body whose tables hold too many cells.
+
+    A row shorter than its header is filled with empty cells, so a table of 256
+    columns and 255 rows of "|" took 1.5 KB to make 65,000 cells. The row limit
+    is passed to the rule, so no table is ever built past the body's budget.
+    """
+    if silent or not gfm_table(state, start, end, True):
+        return gfm_table(state, start, end, silent)
+    line = start + 1  # the delimiter row, |---|---|: one part per column
+    delimiter = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    columns = sum(1 for part in delimiter.split("|") if part.strip())
+    cells_left = state.env["cells_left"]
+    rows_allowed = cells_left // columns - 1  # the header row is cells too
+    if rows_allowed >= 0:
+        # One row more than allowed, to tell a table that stops there from a longer one.
+        gfm_table(state, start, min(end, start + 2 + rows_allowed + 1), False)
+        rows = state.line - (start + 2)
+        if rows <= rows_allowed:
+            state.env["cells_left"] -= columns * (1 + rows)
+            return True
+    raise BodyError(
+        f"The tables hold more than {body_limits.MAX_TABLE_CELLS:,} cells, counting the empty "
+        "cells that fill rows shorter than their header. Make them smaller, or fewer."
+    )
+
+
+def _check_links(tokens: list[Token]) -> None:
+    # A reference link repeats its definition's address and title where it is used:
+    # 8 KB of them used 10,000 times made 80 MB of HTML (3.5 s and 400 MB).
+    total = 0
+    for token in tokens:
+        for child in token.children or []:
+            if child.type in {"link_open", "image"}:
+                total += sum(
+                    len(str(child.attrs.get(name, ""))) for name in ("href", "src", "title")
+                )
+    if total > body_limits.MAX_LINK_CHARS:
+        raise BodyError(
+            f"The addresses and titles of the links and images add up to {total:,} characters, "
+            f"counting each use of a reference link; at most {body_limits.MAX_LINK_CHARS:,} "
+            "are allowed."
+        )
+
+
+def _count_brackets(state: StateCore) -> None:
+    # Before the inline rules run: the text they would read ahead in is all there.
+    body_limits.check_brackets(token.content for token in state.tokens if token.type == "inline")
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
+    md.core.ruler.before("inline", "count_brackets", _count_brackets)
     md.core.ruler.push("h1_to_h2", _h1_to_h2)
     md.core.ruler.push("anchor", _anchor_headings)
     md.add_render_rule("fence", _render_fence)
@@ -210,14 +266,19 @@ _MD = _markdown()
 
 
 def render_markdown(text: str) -> Rendered:
-    """Render lesson Markdown; raises DemoBlockError for a bad demo block."""
+    """Render lesson Markdown; raises BodyError (DemoBlockError for a bad demo block)
+    for a body that cannot be saved, or that would cost too much to render."""
+    body_limits.check_size(text)
     env: dict[str, Any] = {
         "nonce": secrets.token_hex(8),
         "demo_blocks": [],
         "tokens_left": MAX_HIGHLIGHTED_TOKENS,
+        "cells_left": body_limits.MAX_TABLE_CELLS,
     }
     tokens = _MD.parse(text, env)
+    _check_links(tokens)
     raw = _MD.renderer.render(tokens, _MD.options, env)
+    body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
     safe = nh3.clean(
         raw,
         tags=_ALLOWED_TAGS,
@@ -257,4 +318,4 @@ def _count_words(tokens: list[Token]) -> int:
     return words
 
 
-__all__ = ["DemoBlockError", "Rendered", "render_markdown"]
+__all__ = ["BodyError", "DemoBlockError", "Rendered", "render_markdown"]

