@@ -6,7 +6,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from lessons.body_limits import MAX_BODY_CHARS, MAX_HTML_DEPTH
-from lessons.rendering import RENDERER_VERSION, BodyError, render_markdown
+from lessons.rendering import RENDERER_VERSION, BodyError, Rendered, render_markdown
 
 
 class Course(models.Model):
@@ -98,6 +98,10 @@ class Lesson(models.Model):
     objects = LessonQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=[*DERIVED_FIELDS, "version", "loaded_hash"])
 
+    # What clean() rendered, and from which body: an admin save validates, then
+    # saves, and rendering once is enough while the body has not changed since.
+    _rendered_body: tuple[str, Rendered] | None = None
+
     class Meta:
         ordering = ["course__position", "position", "title"]
         constraints = [
@@ -126,13 +130,16 @@ class Lesson(models.Model):
 
     def clean(self) -> None:
         try:
-            render_markdown(self.body)
+            self._rendered_body = (self.body, render_markdown(self.body))
         except BodyError as exc:
             raise ValidationError({"body": str(exc)}) from None
 
     def render(self) -> dict[str, Any]:
         """Set the DERIVED_FIELDS from body; returns them by name."""
-        rendered = render_markdown(self.body)
+        if self._rendered_body is not None and self._rendered_body[0] == self.body:
+            rendered = self._rendered_body[1]
+        else:
+            rendered = render_markdown(self.body)
         values = {
             "body_html": rendered.html,
             "toc": rendered.toc,

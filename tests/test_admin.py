@@ -1,11 +1,14 @@
 """The admin: staff write courses and lessons, every save is kept, edits never overwrite."""
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from lessons.admin import LessonAdminForm
 from lessons.models import Course, Lesson
+from lessons.rendering import render_markdown
 from live.models import DemoRun
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +144,57 @@ def test_publishing_a_draft_shows_it_to_readers(editor_client, lessons, open_les
     editor_client.post(change_url(lessons.draft), data)
 
     assert client.get(lessons.draft.get_absolute_url()).status_code == 200
+
+
+def counting_renders():
+    """Counts the Markdown renders of the lesson model, rendering as usual."""
+    return mock.patch("lessons.models.render_markdown", wraps=render_markdown)
+
+
+def test_an_admin_edit_renders_the_body_once(editor_client, lessons, open_lesson):
+    data = open_lesson(editor_client, lessons.intro)
+    data["body"] = "## Rewritten\n\nOnce is enough.\n"
+
+    with counting_renders() as render:
+        response = editor_client.post(change_url(lessons.intro), data)
+
+    assert response.status_code == 302
+    assert render.call_count == 1
+    lessons.intro.refresh_from_db()
+    assert "Once is enough." in lessons.intro.body_html
+
+
+def test_adding_a_lesson_in_the_admin_renders_its_body_once(editor_client, course):
+    with counting_renders() as render:
+        response = editor_client.post(
+            reverse("admin:lessons_lesson_add"),
+            {
+                "course": course.pk,
+                "title": "Once",
+                "slug": "once",
+                "body": "## Once\n\nRendered once.\n",
+                "position": 1,
+                "status": "draft",
+                "opened_version": "",
+            },
+        )
+
+    assert response.status_code == 302
+    assert render.call_count == 1
+    assert "Rendered once." in Lesson.objects.get(slug="once").body_html
+
+
+def test_a_body_changed_after_it_was_validated_is_rendered_again_when_saved(lessons):
+    lesson = lessons.intro
+    lesson.body = "## Validated\n"
+    lesson.clean()
+    lesson.body = "## Changed since\n"
+
+    lesson.save()
+
+    lesson.refresh_from_db()
+    assert "Changed since" in lesson.body_html
+    assert "Validated" not in lesson.body_html
 
 
 # ---------------------------------------------------------------------------
