@@ -13,6 +13,7 @@ import json
 import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -145,7 +146,7 @@ def _demo_placeholder(block: DemoBlock) -> str:
     )
 
 
-# Ids the page templates use themselves; a heading must not take one of them.
+# Ids the page templates use themselves; no element of a body may take one of them.
 RESERVED_IDS = frozenset({"main", "content", "top", "toc-title", "stats-title"})
 
 
@@ -251,12 +252,46 @@ def _count_brackets(state: StateCore) -> None:
     body_limits.check_brackets(token.content for token in state.tokens if token.type == "inline")
 
 
+def _render_heading_open(self, tokens: list[Token], idx: int, options, env) -> str:
+    # A heading anchor goes through nh3 marked with this render's nonce, which raw
+    # HTML cannot know: the id filter tells it from an id written by hand.
+    token = tokens[idx]
+    slug = token.attrGet("id")
+    if slug is None:
+        return self.renderToken(tokens, idx, options, env)
+    token.attrSet("id", f"{env['nonce']}-{slug}")
+    try:
+        return self.renderToken(tokens, idx, options, env)
+    finally:
+        token.attrSet("id", slug)
+
+
+def _id_filter(nonce: str, anchors: set[str]) -> Callable[[str, str, str], str | None]:
+    """nh3's attribute filter: heading anchors lose their mark; an id from raw HTML is
+    kept unless the page, a heading anchor or an earlier raw id already uses it."""
+    mark = f"{nonce}-"
+    taken = set(RESERVED_IDS) | anchors
+
+    def keep(_element: str, attribute: str, value: str) -> str | None:
+        if attribute != "id":
+            return value
+        if value.startswith(mark):
+            return value.removeprefix(mark)
+        if value in taken:
+            return None
+        taken.add(value)
+        return value
+
+    return keep
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.core.ruler.before("inline", "count_brackets", _count_brackets)
     md.core.ruler.push("h1_to_h2", _h1_to_h2)
     md.core.ruler.push("anchor", _anchor_headings)
+    md.add_render_rule("heading_open", _render_heading_open)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
     return md
@@ -279,6 +314,7 @@ def render_markdown(text: str) -> Rendered:
     _check_links(tokens)
     raw = _MD.renderer.render(tokens, _MD.options, env)
     body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
+    anchors = {str(token.attrs["id"]) for token in tokens if "id" in token.attrs}
     safe = nh3.clean(
         raw,
         tags=_ALLOWED_TAGS,
@@ -286,6 +322,7 @@ def render_markdown(text: str) -> Rendered:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_id_filter(env["nonce"], anchors),
     )
     blocks: list[DemoBlock] = env["demo_blocks"]
     for index, block in enumerate(blocks):

@@ -12,10 +12,12 @@ from lessons.models import Lesson
 from lessons.rendering import (
     MAX_HIGHLIGHTED_LINE,
     MAX_HIGHLIGHTED_TOKENS,
+    RESERVED_IDS,
     WORDS_PER_MINUTE,
     DemoBlockError,
     render_markdown,
 )
+from live.models import DemoRun
 
 # ---------------------------------------------------------------------------
 # Markdown
@@ -191,6 +193,69 @@ def test_thousands_of_repeated_headings_are_numbered_in_linear_time():
     assert ids[-1] == "step-1-1"  # its own slug was taken by a repeat
     # Measured: 0.4 s; counting from 1 again for every repeat took 25 s.
     assert cpu < 5.0
+
+
+@pytest.mark.parametrize("reserved", sorted(RESERVED_IDS))
+@pytest.mark.parametrize("tag", ["h2", "h3", "h4"])
+def test_raw_html_cannot_take_an_id_the_page_uses(reserved, tag, html):
+    rendered = render_markdown(f'<{tag} id="{reserved}">Raw</{tag}>\n\n## {reserved}\n')
+
+    page = html(rendered.html)
+    assert [e.attrs.get("id") for e in page.iter() if e.tag in {"h2", "h3", "h4"}] == [
+        None,  # the raw heading keeps its text, not the id
+        f"{reserved}-section",
+    ]
+    assert [entry["id"] for entry in rendered.toc] == [f"{reserved}-section"]
+
+
+def test_an_id_is_recognized_however_its_html_writes_it(html):
+    out = render_markdown('<h2 id="&#109;ain">Entity</h2>\n\n<h3 ID=main>Capitals</h3>\n').html
+
+    assert all("id" not in e.attrs for e in html(out).iter())
+
+
+def test_raw_html_cannot_take_a_heading_anchor_before_or_after_it(html):
+    body = '<h3 id="why">Raw first</h3>\n\n## Why\n\n<h4 id="why">Raw after</h4>\n'
+
+    rendered = render_markdown(body)
+
+    headings = [e for e in html(rendered.html).iter() if e.tag in {"h2", "h3", "h4"}]
+    ids = [(e.tag, e.attrs.get("id")) for e in headings]
+    assert ids == [("h3", None), ("h2", "why"), ("h4", None)]
+    assert rendered.toc == [{"id": "why", "title": "Why", "level": 2}]
+
+
+def test_a_raw_id_of_its_own_is_kept_once(html):
+    out = render_markdown('<h4 id="aside">One</h4><h4 id="aside">Two</h4>\n').html
+
+    assert [e.attrs.get("id") for e in html(out).find_all("h4")] == ["aside", None]
+
+
+@pytest.mark.django_db
+def test_every_id_on_a_lesson_page_is_unique_and_every_toc_link_finds_its_heading(
+    client, course, html
+):
+    raw = "".join(f'<h2 id="{reserved}">Raw {reserved}</h2>\n' for reserved in RESERVED_IDS)
+    titles = "".join(f"## {reserved}\n\nText.\n\n" for reserved in sorted(RESERVED_IDS))
+    lesson = Lesson.objects.create(
+        course=course,
+        slug="ids",
+        title="Ids",
+        status=Lesson.Status.PUBLISHED,
+        body=raw + "\n" + titles + "```demo\nname: sleep\n```\n",
+    )
+    DemoRun.objects.create(  # so that the page shows its "Runs so far" section too
+        demo="sleep", mode="async", params={}, status="ok", elapsed=1.0, timeline=[]
+    )
+
+    page = html(client.get(lesson.get_absolute_url()))
+
+    ids = [e.attrs["id"] for e in page.iter() if "id" in e.attrs]
+    assert len(ids) == len(set(ids)), ids
+    assert set(RESERVED_IDS) - {"content", "top"} <= set(ids)  # the page's own, once each
+    links = [a.attrs["href"][1:] for a in page.find("nav", class_="toc").find_all("a")]
+    assert len(links) == len(RESERVED_IDS)
+    assert set(links) <= set(ids)
 
 
 # The page's title is its one h1: a body's h1 comes out as an h2, every other level as is.
