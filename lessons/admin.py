@@ -8,22 +8,11 @@ from lessons import services
 from lessons.models import Course, Lesson
 
 
-@admin.register(Course)
-class CourseAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "slug", "position"]
-    list_editable = ["position"]
-    search_fields = ["title", "summary"]
-    prepopulated_fields = {"slug": ["title"]}
-    ordering = ["position", "title"]
+class VersionCheckedForm(forms.ModelForm):
+    """An admin form that refuses to save over a version saved since it was opened."""
 
-
-class LessonAdminForm(forms.ModelForm):
-    # The version the editor opened; a save is refused if the lesson moved on since.
+    # The version the editor opened; a save is refused if the row moved on since.
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Lesson
-        fields = ["course", "title", "slug", "summary", "body", "position", "status"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -32,10 +21,10 @@ class LessonAdminForm(forms.ModelForm):
             self.fields["opened_version"].initial = self._stored_version()
 
     def _stored_version(self, *, lock: bool = False) -> int | None:
-        lessons = Lesson.objects.filter(pk=self.instance.pk)
+        rows = self._meta.model._default_manager.filter(pk=self.instance.pk)
         if lock:
-            lessons = lessons.select_for_update()
-        return lessons.values_list("version", flat=True).first()
+            rows = rows.select_for_update()
+        return rows.values_list("version", flat=True).first()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -45,18 +34,51 @@ class LessonAdminForm(forms.ModelForm):
             stored = self._stored_version(lock=True)
             opened = cleaned.get("opened_version")
             if stored is not None and opened != stored:
+                name = self._meta.model._meta.verbose_name
                 raise ValidationError(
-                    "Someone else saved this lesson after you opened it, so your save was "
+                    f"Someone else saved this {name} after you opened it, so your save was "
                     "refused and nothing was overwritten. Your text is still in the form: "
-                    "copy what you changed, open the lesson again, and apply it to the new "
+                    f"copy what you changed, open the {name} again, and apply it to the new "
                     "version.",
                     code="edit_conflict",
                 )
         return cleaned
 
 
+class VersionCheckedAdmin(SimpleHistoryAdmin):
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The change view runs in a transaction; the revert view does not, yet the
+        # form's version check takes a row lock that needs one (PostgreSQL insists).
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CourseAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Course
+        fields = ["title", "slug", "summary", "position"]
+
+
+@admin.register(Course)
+class CourseAdmin(VersionCheckedAdmin):
+    form = CourseAdminForm
+    list_display = ["title", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["position", "title"]
+    readonly_fields = ["version"]
+    fields = ["title", "slug", "summary", "position", "opened_version", "version"]
+
+
+class LessonAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Lesson
+        fields = ["course", "title", "slug", "summary", "body", "position", "status"]
+
+
 @admin.register(Lesson)
-class LessonAdmin(SimpleHistoryAdmin):
+class LessonAdmin(VersionCheckedAdmin):
     form = LessonAdminForm
     list_display = ["title", "course", "status", "position", "reading_minutes", "updated_at"]
     list_filter = ["course", "status"]
@@ -71,12 +93,6 @@ class LessonAdmin(SimpleHistoryAdmin):
         ("Text", {"fields": ["body", "opened_version"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # The change view runs in a transaction; the revert view does not, yet the
-        # form's version check takes a row lock that needs one (PostgreSQL insists).
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj: Lesson, form, change: bool) -> None:
         # Both an edit and a revert from the history come through here.

@@ -9,7 +9,25 @@ from lessons.body_limits import MAX_BODY_CHARS, MAX_HTML_DEPTH
 from lessons.rendering import RENDERER_VERSION, BodyError, Rendered, render_markdown
 
 
-class Course(models.Model):
+class Versioned(models.Model):
+    """A row that counts its saves, for the admin's edit-conflict check (lessons.admin)."""
+
+    # Bumped by every save; an editor's form carries the version it was opened at,
+    # so a save over someone else's newer edit is refused, not applied.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # Count from the stored version, not this instance's: a revert from the
+        # history starts from an old copy and must still move forward.
+        stored = type(self)._default_manager.filter(pk=self.pk).values_list("version", flat=True)
+        self.version = (stored.first() or 0) + 1
+        super().save(*args, **kwargs)
+
+
+class Course(Versioned):
     title = models.CharField(max_length=200, help_text="Shown as the course's heading.")
     slug = models.SlugField(
         max_length=100, unique=True, help_text="The course's part of its address: /courses/<slug>/."
@@ -20,7 +38,7 @@ class Course(models.Model):
     position = models.PositiveIntegerField(
         default=0, help_text="Courses are listed by this number, smallest first."
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["position", "title"]
@@ -40,7 +58,7 @@ class LessonQuerySet(models.QuerySet):
         return self if is_staff else self.published()
 
 
-class Lesson(models.Model):
+class Lesson(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -76,9 +94,6 @@ class Lesson(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Bumped by every save; an editor's form carries the version it was opened at,
-    # so a save over someone else's newer edit is refused, not applied.
-    version = models.PositiveIntegerField(default=0, editable=False)
     # Set when staff save through the admin: load_lessons leaves such lessons alone.
     edited_by_staff = models.BooleanField(default=False, editable=False)
     # A hash of the fields load_lessons last wrote from the lesson's file: if they no
@@ -115,10 +130,6 @@ class Lesson(models.Model):
         # The stored HTML must never disagree with the body, whatever path saved
         # it (admin, loader, history revert, shell), so it is derived here.
         self.render()
-        # Count from the stored version, not this instance's: a revert from the
-        # history starts from an old copy and must still move forward.
-        stored = Lesson.objects.filter(pk=self.pk).values_list("version", flat=True).first()
-        self.version = (stored or 0) + 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from lessons.admin import LessonAdminForm
+from lessons.admin import CourseAdminForm, LessonAdminForm
 from lessons.models import Course, Lesson
 from lessons.rendering import render_markdown
 from live.models import DemoRun
@@ -334,17 +334,17 @@ def test_reverting_to_an_old_version_restores_its_text(
     assert "Waiting is what programs do most." in reader_page_text(client, lesson, html)
 
 
-def _spy_on_version_lock(monkeypatch) -> list[bool]:
+def _spy_on_version_lock(monkeypatch, form=LessonAdminForm) -> list[bool]:
     """Record, for each locked version read, whether it ran inside a transaction."""
     in_transaction: list[bool] = []
-    original = LessonAdminForm._stored_version
+    original = form._stored_version
 
     def spy(self, *, lock: bool = False):
         if lock:
             in_transaction.append(connection.in_atomic_block)
         return original(self, lock=lock)
 
-    monkeypatch.setattr(LessonAdminForm, "_stored_version", spy)
+    monkeypatch.setattr(form, "_stored_version", spy)
     return in_transaction
 
 
@@ -436,6 +436,142 @@ def test_a_form_without_its_opened_version_is_refused(editor_client, lessons, op
     assert CONFLICT_MESSAGE in response.content.decode()
     lessons.intro.refresh_from_db()
     assert "Blind overwrite." not in lessons.intro.body
+
+
+# ---------------------------------------------------------------------------
+# Two editors, one course: the same check as for lessons
+
+COURSE_CONFLICT_MESSAGE = "Someone else saved this course after you opened it"
+
+
+def course_change_url(course: Course) -> str:
+    return reverse("admin:lessons_course_change", args=[course.pk])
+
+
+@pytest.fixture
+def open_course(form_fields):
+    """``open_course(client, course)``: the change form's fields, as that editor sees them."""
+
+    def open_(client, course: Course) -> dict[str, str]:
+        response = client.get(course_change_url(course))
+        assert response.status_code == 200
+        return form_fields(response, "course_form")
+
+    return open_
+
+
+def test_every_course_save_moves_its_version_on(course):
+    assert course.version == 1
+    course.title = "Renamed"
+    course.save()
+
+    course.refresh_from_db()
+    assert course.version == 2
+
+
+def test_the_course_change_form_carries_the_version_it_was_opened_at(
+    editor_client, course, open_course
+):
+    course.save()  # version 2
+
+    assert open_course(editor_client, course)["opened_version"] == "2"
+
+
+def test_a_course_save_over_someone_elses_newer_edit_is_refused(
+    editor_client, other_editor_client, course, open_course
+):
+    alice = open_course(editor_client, course)
+    bob = open_course(other_editor_client, course)
+    alice["summary"] = "Alice's summary."
+    assert editor_client.post(course_change_url(course), alice).status_code == 302
+    history_after_alice = course.history.count()
+
+    bob["summary"] = "Bob's summary."
+    response = other_editor_client.post(course_change_url(course), bob)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert COURSE_CONFLICT_MESSAGE in page
+    assert "Bob&#x27;s summary." in page  # Bob's text is still in his form
+    course.refresh_from_db()
+    assert course.summary == "Alice's summary."
+    assert course.history.count() == history_after_alice
+
+
+def test_the_refused_course_editor_can_save_after_reopening(
+    editor_client, other_editor_client, course, open_course
+):
+    bob = open_course(other_editor_client, course)
+    alice = open_course(editor_client, course)
+    alice["title"] = "Alice's title"
+    editor_client.post(course_change_url(course), alice)
+    bob["position"] = "7"
+    assert other_editor_client.post(course_change_url(course), bob).status_code == 200
+
+    bob = open_course(other_editor_client, course)
+    bob["position"] = "7"
+    response = other_editor_client.post(course_change_url(course), bob)
+
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert (course.title, course.position) == ("Alice's title", 7)
+
+
+def test_a_course_form_without_its_opened_version_is_refused(editor_client, course, open_course):
+    data = open_course(editor_client, course)
+    del data["opened_version"]
+    data["title"] = "Blind overwrite"
+
+    response = editor_client.post(course_change_url(course), data)
+
+    assert response.status_code == 200
+    assert COURSE_CONFLICT_MESSAGE in response.content.decode()
+    course.refresh_from_db()
+    assert course.title != "Blind overwrite"
+
+
+def test_reverting_a_course_restores_it_as_a_new_version(
+    editor_client, course, open_course, form_fields
+):
+    original = course.history.earliest()
+    data = open_course(editor_client, course)
+    data["title"] = "A regrettable title"
+    editor_client.post(course_change_url(course), data)
+    url = reverse("admin:lessons_course_simple_history", args=[course.pk, original.history_id])
+
+    response = editor_client.post(url, form_fields(editor_client.get(url), "historicalcourse_form"))
+
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.title == original.title
+    assert course.version == 3  # a revert is a new save, never a step back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_a_course_checks_the_version_under_a_row_lock_in_a_transaction(
+    editor_client, course, open_course, monkeypatch
+):
+    data = open_course(editor_client, course)
+    data["summary"] = "Edited."
+    in_transaction = _spy_on_version_lock(monkeypatch, CourseAdminForm)
+
+    assert editor_client.post(course_change_url(course), data).status_code == 302
+
+    assert in_transaction == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reverting_a_course_checks_the_version_under_a_row_lock_in_a_transaction(
+    editor_client, course, form_fields, monkeypatch
+):
+    original = course.history.earliest()
+    url = reverse("admin:lessons_course_simple_history", args=[course.pk, original.history_id])
+    data = form_fields(editor_client.get(url), "historicalcourse_form")
+    in_transaction = _spy_on_version_lock(monkeypatch, CourseAdminForm)
+
+    editor_client.post(url, data)
+
+    assert in_transaction == [True]
 
 
 # ---------------------------------------------------------------------------
