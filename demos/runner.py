@@ -37,10 +37,12 @@ def summary_for(elapsed: float) -> str:
 class DemoExecution:
     """One run of one variant. ``execute`` runs it; ``cancel`` stops it early.
 
-    Cancelling is cooperative: an async variant runs as a task of its own,
-    which is cancelled at once; a thread variant stops before its next step (a
-    thread cannot be interrupted inside ``time.sleep``). A cancelled run is
-    returned as such; only a cancel of ``execute``'s own caller propagates.
+    Cancelling is cooperative: an async variant is cancelled at once, a thread
+    variant stops before its next step (a thread cannot be interrupted inside
+    ``time.sleep``). An async variant runs in the task that awaits ``execute``;
+    a cancel of the run cancels that task only while the program runs, and
+    ``execute`` takes it back (``uncancel``) and returns the cancelled run, so
+    the caller is never left cancelled by it.
     """
 
     def __init__(
@@ -58,8 +60,11 @@ class DemoExecution:
         self._executor = executor
         self._loop = asyncio.get_running_loop()
         self.reporter = RunReporter(self._loop, emit)
-        # The task running an async variant's program, while it runs.
-        self._program: asyncio.Task[float] | None = None
+        # The task running an async variant's program, while it runs; whether
+        # ``cancel`` cancelled it; whether someone else did as well.
+        self._inner: asyncio.Task[Any] | None = None
+        self._cancelled_inner = False
+        self._cancelled_from_outside = False
         self._private_loop: asyncio.AbstractEventLoop | None = None
         self._cancel_reason = ""
 
@@ -68,8 +73,12 @@ class DemoExecution:
             return
         self._cancel_reason = reason
         self.reporter.cancel_requested = True
-        if self._program is not None:
-            self._program.cancel()
+        if self._inner is not None and self._inner is not _current_task_or_none():
+            self._inner.cancel()
+            self._cancelled_inner = True
+        # else called from inside the program (its emit, say): on Python 3.12
+        # uncancel would not clear a cancel of the running task itself, so
+        # none is made; the program's next print stops it (RunCancelled).
         private_loop, inner = self._private_loop, getattr(self, "_private_inner", None)
         if private_loop is not None and inner is not None:
             # RuntimeError: the run ended and its loop closed meanwhile.
@@ -87,9 +96,13 @@ class DemoExecution:
                     elapsed = await self._on_thread(variant.main)
                 case Where.PRIVATE_LOOP:
                     elapsed = await self._on_private_loop(variant.main)
-        except (asyncio.CancelledError, RunCancelled):
-            if not self.reporter.cancel_requested or _caller_cancelled():
-                raise  # our caller was cancelled, not (just) this run
+        except (asyncio.CancelledError, RunCancelled) as stop:
+            if not self.reporter.cancel_requested:
+                raise  # our caller was cancelled, not just this run
+            if self._cancelled_from_outside:
+                # This run's cancel and the caller's as well: however the
+                # program ended, the caller's cancel goes on.
+                raise asyncio.CancelledError from stop
             if not self.reporter.started:
                 # Its thread or task had not begun the program yet.
                 return RunResult(
@@ -108,21 +121,30 @@ class DemoExecution:
         return self._finish("failed" if failed else "ok", elapsed)
 
     async def _on_loop(self, main: Callable[..., Any]) -> float:
-        # The program's task copies this context with the reporter bound in it,
-        # and so do the tasks the program makes.
+        # In the caller's task, not one of its own: a task, its context and a
+        # coroutine or two less per run, which a thousand runs at once feel as
+        # garbage collections. The reporter is bound for the program's time
+        # only, and the tasks it makes inherit it.
+        #
+        # The clock covers the program alone: it starts when main does, in a
+        # turn of the loop shared with at most a few other programs' starts
+        # (the consumer paces them, live.start_pacing), and stops as main
+        # returns.
+        task = asyncio.current_task()
+        assert task is not None, "execute runs in a task"
         bound = self.reporter.bind()
+        self._inner = task
         try:
-            self._program = asyncio.create_task(self._timed(main))
+            self.reporter.start()
+            await main(**self.params)
+            return self.reporter.now()
         finally:
+            self._inner = None
             self.reporter.unbind(bound)
-        return await self._program
-
-    async def _timed(self, main: Callable[..., Any]) -> float:
-        # The clock covers the program alone: it starts as main does and stops
-        # as main returns.
-        self.reporter.start()
-        await main(**self.params)
-        return self.reporter.now()
+            if self._cancelled_inner:
+                # Our cancel is taken back, so the caller's task is not left
+                # cancelling; any cancel still counted came from elsewhere.
+                self._cancelled_from_outside = task.uncancel() > 0
 
     async def _on_thread(self, main: Callable[..., Any]) -> float:
         def work() -> float:
@@ -173,6 +195,8 @@ class DemoExecution:
         )
 
 
-def _caller_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+def _current_task_or_none() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no loop running in this thread
+        return None

@@ -247,8 +247,9 @@ async def test_a_caller_cancelled_alone_is_not_turned_into_a_cancelled_run():
 
 
 async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alone():
-    # A cancel made from inside the program (through its emit) cancels the
-    # program's own task, never the caller's, whose next await goes on.
+    # The program's top level runs in the caller's task, and a cancel made from
+    # there (through its emit) cannot cancel that task: on Python 3.12 a task's
+    # cancel of itself outlives uncancel and would cut the caller's next await.
     async def last_words() -> None:
         await asyncio.sleep(0)
         print("done")  # its emit cancels the run; the program returns at once
@@ -271,8 +272,7 @@ async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alo
         await asyncio.sleep(0.01)  # raises if a cancel were still pending
         return result.status
 
-    # Cancelled while it still ran, if only for its last line.
-    assert await asyncio.wait_for(caller(), 2) == "cancelled"
+    assert await asyncio.wait_for(caller(), 2) == "ok"  # it had finished its work
 
 
 async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(monkeypatch):
