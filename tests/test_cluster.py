@@ -162,6 +162,33 @@ async def test_nginx_refuses_one_address_past_its_connection_cap_while_another_c
 
 
 @pytest.mark.slow
+async def test_nginx_holds_one_address_to_its_request_rate_while_another_is_served(shared_env):
+    burst = int(re.search(r"limit_req zone=requests burst=(\d+)", PRODUCTION)[1])
+    env = await asyncio.to_thread(shared_env)
+    with running_cluster(env) as cluster:
+        port = int(cluster.url.rsplit(":", 1)[1])
+        flood = []
+        for _ in range(4):  # in quick batches, below nginx's cap on connections
+            batch = [get_from(port, "/?x=1", "127.0.0.6") for _ in range((burst + 60) // 4)]
+            flood += await asyncio.gather(*batch)
+        assert flood.count(200) >= burst  # the burst passes: a classroom behind one address
+        assert flood.count(429) > 0  # past it, a flood from that address is held back
+        assert await get_from(port, "/static/css/site.css", "127.0.0.6") == 200
+        assert await get_from(port, "/", "127.0.0.7") == 200  # another reader
+
+
+async def get_from(port: int, path: str, source: str) -> int:
+    """The status of one GET to the cluster, sent from the local address ``source``."""
+    reader_, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
+    )
+    status_line = await reader_.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.slow
 def test_serve_stops_everything_without_an_error_when_daphne_is_stopped_alone(tmp_path):
     env = site_env(tmp_path / "site.sqlite3", free_port())
     manage(env, "migrate", "--noinput")
