@@ -84,8 +84,9 @@ bench: install
 
 # 2,000 readers at once against small caps; writes bench/results/overload.json.
 # Each socket is an open file on both ends: raise the limit first.
-bench-overload: install
+bench-overload: install nginx
 	ulimit -n 8192 2>/dev/null || true; $(BIN)/python bench/overload.py
+	$(BIN)/python bench/hostile.py
 
 # Refresh the pictures in docs/screenshots/ (the browser tests only check them).
 screenshots: install chromium

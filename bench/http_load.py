@@ -132,10 +132,11 @@ class LoadResult:
         return self.requests / self.duration if self.duration else 0.0
 
 
-async def _open(host: str, port: int) -> _Connection:
+async def _open(host: str, port: int, source: str | None = None) -> _Connection:
     loop = asyncio.get_running_loop()
+    local = (source, 0) if source else None
     _, protocol = await asyncio.wait_for(
-        loop.create_connection(_Connection, host, port), timeout=10
+        loop.create_connection(_Connection, host, port, local_addr=local), timeout=10
     )
     return protocol
 
@@ -163,14 +164,16 @@ async def hammer(
     headers: dict[str, str] | None = None,
     expect: int = 200,
     request_timeout: float = 30,
+    source: str | None = None,
 ) -> LoadResult:
     """Keep ``connections`` busy with GETs of ``path`` for ``duration`` seconds.
 
     Only answers that arrive within the window count; latency is from writing
-    the request to the last byte of its answer.
+    the request to the last byte of its answer. ``source``: the local address
+    to send from (any of 127/8 is this machine), so a proxy sees another client.
     """
     raw = build_request(host, port, path, headers)
-    opened = await asyncio.gather(*(_open(host, port) for _ in range(connections)))
+    opened = await asyncio.gather(*(_open(host, port, source) for _ in range(connections)))
     result = LoadResult(path=path, connections=connections, duration=duration)
     started = time.perf_counter()
     until = started + duration
