@@ -82,8 +82,9 @@ ci: services chromium nginx test test-shared
 bench: install
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
-# 2,000 readers at once against small caps; writes bench/results/overload.json.
-# Each socket is an open file on both ends: raise the limit first.
+# 2,000 readers at once against small caps (bench/results/overload.json), then
+# hostile readers behind nginx (bench/results/hostile.json). Each socket is an
+# open file on both ends: raise the limit first.
 bench-overload: install nginx
 	ulimit -n 8192 2>/dev/null || true; $(BIN)/python bench/overload.py
 	$(BIN)/python bench/hostile.py
