@@ -17,5 +17,19 @@ def source_of(functions: tuple[Callable[..., Any], ...]) -> str:
 
 
 @cache
+def listing_lines(functions: tuple[Callable[..., Any], ...]) -> dict[int, int]:
+    """Where each line of the functions' file appears in ``source_of``'s text (from 1)."""
+    where: dict[int, int] = {}
+    listing_line = 1
+    for fn in functions:
+        lines, first = inspect.getsourcelines(fn)
+        count = len(textwrap.dedent("".join(lines)).strip().splitlines())
+        for offset in range(count):
+            where[first + offset] = listing_line + offset
+        listing_line += count + 1  # the blank line between two functions
+    return where
+
+
+@cache
 def highlighted_source_of(functions: tuple[Callable[..., Any], ...]) -> str:
     return highlight(source_of(functions), PythonLexer(), HtmlFormatter(nowrap=True))
