@@ -3,6 +3,7 @@
 from functools import cache
 from typing import Any
 
+from demos.base import Where
 from demos.registry import DEMOS
 from demos.source import highlighted_source_of, source_of
 
@@ -20,6 +21,8 @@ def catalog() -> dict[str, Any]:
                         "label": variant.label,
                         "source": source_of(variant.shown),
                         "source_html": highlighted_source_of(variant.shown),
+                        # An asyncio program has an event loop to trace.
+                        "traceable": variant.where is not Where.THREAD,
                     }
                     for mode, variant in (("sync", demo.sync), ("async", demo.async_))
                 },

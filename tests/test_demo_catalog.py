@@ -32,6 +32,18 @@ def test_the_sync_sleep_source_uses_time_sleep_and_the_async_one_asyncio_sleep()
     assert "asyncio.gather" in modes["async"]["source"]
 
 
+def test_only_the_variants_with_an_event_loop_are_traceable():
+    traceable = {
+        (name, mode)
+        for name, demo in catalog()["demos"].items()
+        for mode, variant in demo["modes"].items()
+        if variant["traceable"]
+    }
+    assert traceable == {
+        ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async")
+    }  # fmt: skip
+
+
 def test_the_source_is_highlighted_for_the_page():
     html = catalog()["demos"]["sleep"]["modes"]["async"]["source_html"]
     assert '<span class="k">await</span>' in html
