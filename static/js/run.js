@@ -8,6 +8,7 @@
  */
 
 import { laneNames, warningOf } from "./demo-specifics.js";
+import { Trace } from "./trace.js";
 
 export const RunStatus = Object.freeze({
   SENT: "sent", // asked for, not yet accepted
@@ -31,7 +32,7 @@ export function newRunId(demo, mode) {
 const nowSeconds = () => performance.now() / 1000;
 
 export class Run {
-  constructor({ id, demo, mode, params, guess }) {
+  constructor({ id, demo, mode, params, guess, traced = false }) {
     this.id = id;
     this.demo = demo;
     this.mode = mode;
@@ -50,6 +51,8 @@ export class Run {
     this.cancelRequested = false;
     this.origin = null; // performance.now() seconds at which the run started on the server
     this.lastT = 0;
+    this.traced = traced; // the reader asked the server to trace its event loop
+    this.trace = new Trace(); // filled by "trace" messages, in batches, before "finished"
   }
 
   get isActive() {
@@ -96,6 +99,9 @@ export class Run {
         task.error = task.ok ? "" : String(message.error || "failed");
         return task;
       }
+      case "trace":
+        this.trace.add(message.records);
+        return null;
       case "finished":
         this.status = RunStatus.FINISHED;
         this.outcome = message.status;

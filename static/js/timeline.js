@@ -7,6 +7,12 @@
  * its --to. Nothing here sets a style attribute, which the page's
  * Content-Security-Policy would refuse; style.setProperty is CSSOM and allowed.
  *
+ * A traced run (trace.js) draws more: on each task's lane its steps, its
+ * waits labelled with what it awaits and its time ready but not running; a
+ * lane for the event loop itself (idle, busy, blocked); lanes for traced
+ * tasks the run did not report (the task running main). Those are redrawn
+ * only when a trace batch arrives, not every frame.
+ *
  * This drawing is hidden from assistive technology: the same facts are in the
  * timeline table (run-table.js), which reads far better than shapes.
  */
@@ -15,6 +21,7 @@ import { h } from "./dom.js";
 import { laneName } from "./demo-specifics.js";
 import { seconds } from "./format.js";
 import { RunStatus } from "./run.js";
+import { blockedBy, loopSegments, taskSegments } from "./trace.js";
 
 const TICK_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600];
 const TICK_SPACING_PX = 44; // room for a label like "1.25" between two ticks
@@ -39,6 +46,7 @@ export class Timeline {
       this.empty,
       this.body,
       h("div", { class: "tl-axis" }, h("span", { class: "tl-axis-label" }, "seconds"), this.ticks),
+      traceLegend(),
     );
     // Fewer ticks on a narrow track, so their labels never run into each other.
     if ("ResizeObserver" in window) {
@@ -60,6 +68,7 @@ export class Timeline {
     this.lastRuns = runs;
     const shown = this.modes.map((mode) => runs[mode]).filter(Boolean);
     this.element.classList.toggle("is-empty", shown.length === 0);
+    this.element.classList.toggle("has-trace", shown.some((run) => run.trace?.size > 0));
     for (const mode of this.modes) {
       if (!runs[mode]) this.dropGroup(mode);
     }
@@ -74,6 +83,7 @@ export class Timeline {
       0,
       ...runs.map((run) => run.now()),
       ...runs.flatMap((run) => [...run.tasks.values()].map((task) => task.end ?? 0)),
+      ...runs.map((run) => (run.trace?.size ? run.trace.model.until : 0)),
     );
     const active = runs.some((run) => run.isActive);
     // While runs go on, leave headroom and never shrink, so the scale jumps
@@ -108,6 +118,8 @@ export class Timeline {
     if (group && group.run === run) return group;
     this.dropGroup(run.mode);
     const status = h("span", { class: "tl-group-status" });
+    // The lanes only a trace brings (tasks the run did not report, the loop) come last.
+    const traceLanes = h("div", { class: "tl-trace-lanes" });
     const element = h(
       "div",
       { class: "tl-group", "data-mode": run.mode },
@@ -118,8 +130,9 @@ export class Timeline {
         h("span", { class: "tl-group-name" }, this.modeLabels[run.mode] || run.mode),
         status,
       ),
+      traceLanes,
     );
-    group = { run, element, status, lanes: new Map(), statusText: "" };
+    group = { run, element, status, lanes: new Map(), statusText: "", traceLanes, traceKey: "" };
     this.groups.set(run.mode, group);
     // Groups keep the catalog's order (sync above async) whatever ran first.
     const after = this.modes.slice(this.modes.indexOf(run.mode) + 1);
@@ -135,21 +148,16 @@ export class Timeline {
     const marks = h("span", { class: "tl-marks" });
     const note = h("span", { class: "tl-note" });
     const label = h("span", { class: "tl-lane-label" }, laneName(group.run.lanes, index));
-    const element = h(
-      "div",
-      { class: "tl-lane", "data-task": String(index) },
-      label,
-      h("span", { class: "tl-track" }, bar, marks),
-      note,
-    );
-    lane = { element, bar, marks, note, label, drawnMarks: 0, state: "", from: "", to: "" };
+    const track = h("span", { class: "tl-track" }, bar, marks);
+    const element = h("div", { class: "tl-lane", "data-task": String(index) }, label, track, note);
+    lane = { element, bar, marks, note, label, track, layer: null, drawnMarks: 0, state: "", from: "", to: "" };
     group.lanes.set(index, lane);
     // Lanes in task order, even when a later task reports first.
     const following = [...group.lanes.entries()]
       .filter(([other]) => other > index)
       .sort(([a], [b]) => a - b)
       .map(([, other]) => other.element)[0];
-    group.element.insertBefore(element, following || null);
+    group.element.insertBefore(element, following || group.traceLanes);
     return lane;
   }
 
@@ -168,6 +176,46 @@ export class Timeline {
       if (lane.label.textContent !== label) lane.label.textContent = label;
       this.renderLane(lane, run.tasks.get(index), now);
     }
+    this.renderTrace(group, run);
+  }
+
+  // Traces -------------------------------------------------------------------
+
+  /**
+   * Draws the run's trace, if it has one: a traced task goes on the lane the
+   * run reported it on (its record's `lane`) when there is one, else on a
+   * lane of its own, named by the trace; the loop gets the last lane.
+   */
+  renderTrace(group, run) {
+    const trace = run.trace;
+    const indexes = run.laneIndexes();
+    const key = trace?.size ? `${trace.version}|${indexes.join(",")}` : "";
+    if (key === group.traceKey) return;
+    group.traceKey = key;
+    for (const lane of group.lanes.values()) {
+      lane.layer?.replaceChildren();
+      lane.element.classList.remove("has-trace");
+    }
+    if (!key) {
+      group.traceLanes.replaceChildren();
+      return;
+    }
+    const model = trace.model;
+    const known = new Set(indexes);
+    const ownLanes = [];
+    for (const task of model.tasks) {
+      const segments = [...taskSegments(task, model.until), ...blockedBy(model, task)];
+      if (known.has(task.lane)) {
+        const lane = this.laneFor(group, task.lane);
+        lane.layer ??= lane.track.insertBefore(h("span", { class: "tl-trace" }), lane.marks);
+        lane.layer.append(...segments.map(segment));
+        lane.element.classList.add("has-trace");
+      } else {
+        ownLanes.push(traceLane(task.name, segments, { "data-trace-task": String(task.id) }));
+      }
+    }
+    ownLanes.push(traceLane("event loop", loopSegments(model), { "data-lane": "loop" }));
+    group.traceLanes.replaceChildren(...ownLanes);
   }
 
   renderLane(lane, task, now) {
@@ -196,6 +244,46 @@ export class Timeline {
     }
     lane.drawnMarks = task.outputs.length;
   }
+}
+
+function traceLane(name, segments, attributes) {
+  return h(
+    "div",
+    { class: "tl-lane has-trace is-trace-only", "data-state": "traced", ...attributes },
+    h("span", { class: "tl-lane-label" }, name),
+    h("span", { class: "tl-track" }, h("span", { class: "tl-trace" }, segments.map(segment))),
+  );
+}
+
+/**
+ * One stretch of a trace: its kind shows as a pattern, and as words where
+ * there is room (`word` is a first word that goes first when room is short).
+ */
+function segment({ kind, from, to, word, label }) {
+  const element = h("span", { class: "tl-seg", "data-kind": kind });
+  element.style.setProperty("--from", from.toFixed(6));
+  element.style.setProperty("--to", to.toFixed(6));
+  if (label) {
+    const words = word ? h("span", { class: "tl-seg-word" }, `${word} `) : null;
+    element.append(h("span", { class: "tl-seg-label" }, words, label));
+  }
+  return element;
+}
+
+/** What the patterns mean, shown once any run has a trace. */
+function traceLegend() {
+  const item = (kind, text) =>
+    h("span", { class: "tl-legend-item" }, h("span", { class: "tl-seg is-swatch", "data-kind": kind }), text);
+  return h(
+    "p",
+    { class: "tl-legend" },
+    item("run", "running"),
+    item("ready", "ready, not running"),
+    item("wait", "waiting"),
+    item("busy", "loop busy"),
+    item("idle", "loop idle"),
+    item("blocked", "loop blocked"),
+  );
 }
 
 function setPosition(lane, from, to) {
