@@ -14,9 +14,11 @@ const CITY = /^[A-Za-z0-9-]{1,40}$/;
 const MAX_GUESS = 3600;
 
 export class DemoForm {
-  constructor({ params, initial }) {
+  /** `options`: yes/no choices beside the parameters, [{ name, label, hint }], read as booleans. */
+  constructor({ params, initial, options = [] }) {
     this.fields = params.map((param) => this.makeField(param, initial[param.name]));
     this.guess = this.makeGuessField();
+    this.options = options.map((option) => this.makeOption(option));
     this.formError = h("p", { class: "form-error", id: uniqueId("form-error"), role: "alert", hidden: true });
     this.actions = h("div", { class: "demo-actions" });
     this.element = h(
@@ -27,6 +29,7 @@ export class DemoForm {
         { class: "demo-fields" },
         this.fields.map((field) => field.wrapper),
         this.guess.wrapper,
+        this.options.map((option) => option.wrapper),
       ),
       this.formError,
       this.actions,
@@ -109,10 +112,23 @@ export class DemoForm {
     return { param, input, hint, error, wrapper };
   }
 
+  makeOption({ name, label, hint }) {
+    const id = uniqueId(`option-${name}`);
+    const hintElement = h("span", { class: "field-hint", id: `${id}-hint` }, hint);
+    const input = h("input", { id, name, type: "checkbox", "aria-describedby": hintElement.id });
+    const wrapper = h(
+      "div",
+      { class: "field field-option" },
+      h("span", { class: "option-row" }, input, h("label", { for: id }, label)),
+      hintElement,
+    );
+    return { name, input, wrapper };
+  }
+
   // Reading ----------------------------------------------------------------
 
   /**
-   * The parameters and the guess, or null when a value is refused: then each
+   * The parameters, the guess and the options, or null when a value is refused: then each
    * refused field shows why and the first one gets the focus.
    */
   read() {
@@ -139,7 +155,8 @@ export class DemoForm {
       firstBad.input.focus();
       return null;
     }
-    return { params, guess: guess.value };
+    const options = Object.fromEntries(this.options.map((option) => [option.name, option.input.checked]));
+    return { params, guess: guess.value, options };
   }
 
   check(field) {

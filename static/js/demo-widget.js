@@ -5,6 +5,10 @@
  * run, raced or run one after the other, are drawn on one time axis. It talks
  * to the server only through the page's shared socket.
  *
+ * With "Trace the event loop" ticked, runs of the modes the catalog calls
+ * traceable (those with an event loop) ask the server for a trace of it,
+ * which the timeline draws as it streams.
+ *
  * For automated browser tests the root carries data-state
  * (idle | running | done | error), each mode's result element carries
  * data-elapsed once finished, buttons carry data-action, console lines are
@@ -39,6 +43,7 @@ export class DemoWidget {
     this.wasOffline = false;
     this.labels = Object.fromEntries(MODES.map((mode) => [mode, entry.modes[mode].label]));
     this.names = Object.fromEntries(MODES.map((mode) => [mode, shortName(this.labels[mode], mode)]));
+    this.traceable = MODES.filter((mode) => canTrace(entry.modes[mode]));
     this.build(initialParams(root, entry.params));
     socket.onStatus((status) => this.onConnection(status));
     reducedMotion.addEventListener("change", () => this.update());
@@ -70,7 +75,7 @@ export class DemoWidget {
       this.entry.description ? h("p", { class: "demo-description" }, this.entry.description) : null,
     );
 
-    this.form = new DemoForm({ params: this.entry.params, initial });
+    this.form = new DemoForm({ params: this.entry.params, initial, options: this.traceOption() });
     this.buttons = {
       "run-sync": this.button("run-sync", this.labels.sync, "submit", "button-run is-sync"),
       "run-async": this.button("run-async", this.labels.async, "submit", "button-run is-async"),
@@ -163,6 +168,19 @@ export class DemoWidget {
     this.update();
   }
 
+  /** The "Trace the event loop" box, for demos with a mode that runs on an event loop. */
+  traceOption() {
+    if (!this.traceable.length) return [];
+    const which = this.traceable.map((mode) => this.names[mode]).join(" and ");
+    return [
+      {
+        name: "trace",
+        label: "Trace the event loop",
+        hint: `Records every turn of the loop when ${which} runs; then the timeline shows them.`,
+      },
+    ];
+  }
+
   button(action, text, type, className) {
     return h("button", { type, class: `demo-button ${className}`, "data-action": action }, text);
   }
@@ -202,19 +220,22 @@ export class DemoWidget {
     }
     const runs = modes.map(
       (mode) =>
-        new Run({ id: newRunId(this.demo, mode), demo: this.demo, mode, params: values.params, guess: values.guess }),
+        new Run({
+          id: newRunId(this.demo, mode),
+          demo: this.demo,
+          mode,
+          params: values.params,
+          guess: values.guess,
+          traced: Boolean(values.options.trace) && this.traceable.includes(mode),
+        }),
     );
     for (const run of runs) {
       this.runs[run.mode] = run;
       this.console.clear(run.mode);
       run.unfollow = this.socket.follow(run.id, (message) => this.onMessage(run, message));
-      const sent = this.socket.send({
-        type: "run",
-        id: run.id,
-        demo: this.demo,
-        mode: run.mode,
-        params: values.params,
-      });
+      const frame = { type: "run", id: run.id, demo: this.demo, mode: run.mode, params: values.params };
+      if (run.traced) frame.trace = true;
+      const sent = this.socket.send(frame);
       if (!sent) this.onMessage(run, { type: "disconnected" });
     }
     // The widget's state (done or error) speaks for every run since it was last idle.
@@ -416,6 +437,11 @@ export class DemoWidget {
 }
 
 // Helpers ------------------------------------------------------------------
+
+/** Whether a mode's runs have an event loop to trace: the catalog says (sync programs have none). */
+function canTrace(catalogMode) {
+  return catalogMode?.traceable === true;
+}
 
 function comparable(run) {
   return run?.status === RunStatus.FINISHED && (run.outcome === "ok" || run.outcome === "failed") && run.elapsed > 0;
