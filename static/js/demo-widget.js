@@ -6,8 +6,10 @@
  * to the server only through the page's shared socket.
  *
  * With "Trace the event loop" ticked, runs of the modes the catalog calls
- * traceable (those with an event loop) ask the server for a trace of it,
- * which the timeline draws as it streams.
+ * traceable (those with an event loop) ask the server for a trace of it: the
+ * timeline draws it as it streams, and once the run is over the inspector
+ * steps through its turns. showTrace() puts a recorded trace in place of a
+ * run's, for replays.
  *
  * For automated browser tests the root carries data-state
  * (idle | running | done | error), each mode's result element carries
@@ -21,6 +23,7 @@ import { laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
 import { guessText, ratio, seconds } from "./format.js";
+import { Inspector } from "./inspector.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
 import { SourceView } from "./source-view.js";
@@ -128,6 +131,11 @@ export class DemoWidget {
       catalogModes: this.entry.modes,
       tabLabels: this.names,
     });
+    this.inspector = new Inspector({
+      modes: MODES,
+      names: this.names,
+      onShow: (run, snapshot, marks) => this.showInspected(run, snapshot, marks),
+    });
 
     const output = h(
       "div",
@@ -147,6 +155,7 @@ export class DemoWidget {
         h("div", { class: "pane-head" }, h("p", { class: "pane-title" }, "Timeline"), this.table.toggle),
         this.timeline.element,
         this.table.wrap,
+        this.inspector.element,
       ),
       h(
         "div",
@@ -176,7 +185,7 @@ export class DemoWidget {
       {
         name: "trace",
         label: "Trace the event loop",
-        hint: `Records every turn of the loop when ${which} runs; then the timeline shows them.`,
+        hint: `Records every turn of the loop when ${which} runs; then Inspect steps through them.`,
       },
     ];
   }
@@ -360,6 +369,32 @@ export class DemoWidget {
     this.update();
   }
 
+  // Traces -------------------------------------------------------------------
+
+  /**
+   * Shows `records` (trace records as the server sends them) as the trace of
+   * the latest run of `mode`, in place of what it had: a stored trace
+   * replayed, or one made by hand. False when that mode has no run.
+   */
+  showTrace(mode, records) {
+    const run = this.runs[mode];
+    if (!run) return false;
+    run.traced = true;
+    run.trace.replace(records);
+    this.update();
+    return true;
+  }
+
+  /** The inspector moved (or closed: run is null): mark the code and the timeline. */
+  showInspected(run, snapshot, marks) {
+    for (const mode of MODES) this.timeline.setCursor(mode, null);
+    this.source.clearMarks();
+    if (!run) return;
+    this.source.select(run.mode);
+    this.source.mark(run.mode, marks, { smooth: !reducedMotion.matches });
+    this.timeline.setCursor(run.mode, snapshot.time);
+  }
+
   // Showing ----------------------------------------------------------------
 
   say(text) {
@@ -379,6 +414,7 @@ export class DemoWidget {
     this.showSpeedup();
     this.timeline.render(this.runs);
     this.table.render(this.runs);
+    this.inspector.update(this.runs);
     this.animate(active);
   }
 

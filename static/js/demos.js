@@ -9,6 +9,13 @@ import { sharedSocket } from "./demo-socket.js";
 import { DemoWidget } from "./demo-widget.js";
 import { h } from "./dom.js";
 
+const widgets = new WeakMap(); // root element -> its DemoWidget
+
+/** The widget built on `root`, or null: for code that drives a widget from outside (replays, tests). */
+export function widgetFor(root) {
+  return widgets.get(root) ?? null;
+}
+
 export async function mountDemos(roots, { catalogUrl, socketPath }) {
   let catalog;
   try {
@@ -36,7 +43,7 @@ export async function mountDemos(roots, { catalogUrl, socketPath }) {
       continue;
     }
     try {
-      new DemoWidget(root, { demo: name, entry, socket });
+      widgets.set(root, new DemoWidget(root, { demo: name, entry, socket }));
     } catch (error) {
       console.error("demos: could not build", name, error);
       showProblem(root, "The live demo could not be shown on this page.");

@@ -3,6 +3,10 @@
  *
  * Follows the ARIA tabs pattern: arrow keys, Home and End move between tabs,
  * which activate as they get focus; Tab moves on into the code.
+ *
+ * The inspector marks lines in it (mark()): where each task is paused, which
+ * line blocks the loop. A mark is a highlight and a few words on the line, so
+ * it reads without colour and to a screen reader reading the code.
  */
 
 import { focusableWhileScrolling, h, uniqueId } from "./dom.js";
@@ -12,6 +16,9 @@ export class SourceView {
     this.modes = modes;
     this.tabs = new Map();
     this.panels = new Map();
+    this.lines = new Map(); // mode -> the line elements, line 1 first
+    this.pres = new Map();
+    this.marked = [];
     const list = h("div", { class: "source-tabs", role: "tablist", "aria-label": "Source code" });
     const panels = [];
     for (const mode of modes) {
@@ -22,8 +29,11 @@ export class SourceView {
         { type: "button", role: "tab", id: tabId, "aria-controls": panelId, "data-mode": mode, class: "source-tab" },
         tabLabels[mode],
       );
-      const code = h("code", { class: "language-python" }, codeLines(catalogModes[mode].source_html));
+      const lines = codeLines(catalogModes[mode].source_html);
+      const code = h("code", { class: "language-python" }, lines);
       const pre = h("pre", { class: "highlight source-code" }, code);
+      this.lines.set(mode, lines);
+      this.pres.set(mode, pre);
       focusableWhileScrolling(pre);
       const panel = h("div", { role: "tabpanel", id: panelId, "aria-labelledby": tabId, class: "source-panel" }, pre);
       tab.addEventListener("click", () => this.select(mode));
@@ -45,6 +55,40 @@ export class SourceView {
       this.panels.get(name).hidden = !selected;
     }
     if (focus) this.tabs.get(mode).focus();
+  }
+
+  /**
+   * Marks lines of `mode`'s code, in place of any marked before:
+   * `marks` is [{ line (from 1), kind ("paused" | "blocked"), text }].
+   * The first mark is scrolled into view inside the code box, never the page.
+   */
+  mark(mode, marks, { smooth = false } = {}) {
+    this.clearMarks();
+    const lines = this.lines.get(mode) || [];
+    for (const { line, kind, text } of marks) {
+      const element = lines[line - 1];
+      if (!element) continue;
+      element.classList.add("is-marked");
+      element.dataset.mark = kind;
+      element.append(h("span", { class: "code-mark" }, h("span", { "aria-hidden": "true" }, "◀ "), text));
+      this.marked.push(element);
+    }
+    const first = this.marked[0];
+    const pre = this.pres.get(mode);
+    if (!first || !pre || pre.scrollHeight <= pre.clientHeight) return;
+    const offset = first.getBoundingClientRect().top - pre.getBoundingClientRect().top;
+    if (offset < 0 || offset > pre.clientHeight - first.offsetHeight) {
+      pre.scrollTo({ top: pre.scrollTop + offset - pre.clientHeight / 3, behavior: smooth ? "smooth" : "instant" });
+    }
+  }
+
+  clearMarks() {
+    for (const element of this.marked) {
+      element.classList.remove("is-marked");
+      delete element.dataset.mark;
+      element.querySelector(".code-mark")?.remove();
+    }
+    this.marked = [];
   }
 
   onKey(event, mode) {

@@ -14,7 +14,8 @@
  * only when a trace batch arrives, not every frame.
  *
  * This drawing is hidden from assistive technology: the same facts are in the
- * timeline table (run-table.js), which reads far better than shapes.
+ * timeline table (run-table.js) and the inspector (inspector.js), which read
+ * far better than shapes.
  */
 
 import { h } from "./dom.js";
@@ -216,6 +217,14 @@ export class Timeline {
     }
     ownLanes.push(traceLane("event loop", loopSegments(model), { "data-lane": "loop" }));
     group.traceLanes.replaceChildren(...ownLanes);
+  }
+
+  /** A line across the run's lanes at `time` (server seconds), or none when null. */
+  setCursor(mode, time) {
+    const group = this.groups.get(mode);
+    if (!group) return;
+    group.element.classList.toggle("has-cursor", time !== null);
+    if (time !== null) group.element.style.setProperty("--cursor", time.toFixed(6));
   }
 
   renderLane(lane, task, now) {
