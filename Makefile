@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots
+.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -59,6 +59,25 @@ test-shared: install services
 services:
 	bash .ci/services
 
+# The event-loop tracer reads facts of asyncio that change between Pythons
+# (tests/test_tracer.py says which); `make test` checks them on 3.12, this on
+# 3.13: pyenv's 3.13, a venv with pytest and aiohttp (whose request the tracer
+# reads from frame locals, which 3.13 changed), the tracer's tests without Django.
+PYTHON313 ?= $(shell PYENV_VERSION=3.13 pyenv which python3 2>/dev/null || command -v python3.13)
+VENV313 := .venv-3.13
+
+$(VENV313)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON313)" && $(PYTHON313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' \
+		|| { echo "Python 3.13 is needed for test-tracer-3.13 (pyenv install 3.13)"; exit 1; }
+	$(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/pip install --quiet "$$(grep '^pytest==' requirements-dev.txt)" \
+		"$$(grep '^aiohttp==' requirements.txt)"
+	touch $@
+
+test-tracer-3.13: $(VENV313)/.installed
+	$(VENV313)/bin/python -m pytest tests/test_tracer.py -p no:django --noconftest \
+		-W ignore::pytest.PytestConfigWarning
+
 # The browser tests (tests/browser) drive Debian's Chromium; install it when missing.
 chromium:
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { apt-get update && \
@@ -75,7 +94,7 @@ nginx:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx )
 
 # On CI the tests that need PostgreSQL, Redis, Chromium or nginx fail, never skip, if one is missing.
-ci: services chromium nginx test test-shared
+ci: services chromium nginx test test-shared test-tracer-3.13
 
 # Benchmarks of what readers feel (docs/performance.md); QUICK=1 for a short run.
 # Starts its own server and database; writes bench/results/<scenario>.json.
@@ -97,4 +116,4 @@ superuser: migrate
 	$(BIN)/python manage.py createsuperuser
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV313) staticfiles .pytest_cache .ruff_cache
