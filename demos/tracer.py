@@ -614,8 +614,11 @@ class Tracer:
                 break
             frame = frame.f_back
         if what is None:
-            what = self._callback_label(callback)
-        queued.wakes = what if self._running is None else f"task {self._running} ({what})"
+            # A plain callback wakes no task, whoever set it: name it alone.
+            queued.wakes = self._callback_label(callback)
+        else:
+            # A sleep's timer wakes the task that sleeps, the one running now.
+            queued.wakes = what if self._running is None else f"task {self._running} ({what})"
         self._timer_count += 1
         heapq.heappush(self._timers, (when, self._timer_count, queued))
         return queued
