@@ -60,8 +60,10 @@ class RunReporter:
         self.cancel_requested = False
 
     # Time -----------------------------------------------------------------
-    def start(self) -> None:
+    def start(self) -> float:
+        """Start the run's clock; the moment it starts, on ``time.perf_counter``."""
         self._started_at = time.perf_counter()
+        return self._started_at
 
     @property
     def started(self) -> bool:
@@ -221,3 +223,16 @@ async def _run_async(
         current = None
     reporter.task_finished(index)
     return result
+
+
+def task_identity(coro: object) -> tuple[str, int | None]:
+    """A task's name and timeline lane, from the coroutine it was made with.
+
+    A ``@task`` call's coroutine is ``_run_async``, not yet started when its
+    task is made: its arguments say which function it runs and which lane
+    the reporter gave it. Any other coroutine has a name and no lane.
+    """
+    if getattr(coro, "cr_code", None) is _run_async.__code__:
+        arguments = coro.cr_frame.f_locals  # type: ignore[attr-defined]
+        return arguments["fn"].__qualname__, arguments["index"]
+    return getattr(coro, "__qualname__", type(coro).__name__), None

@@ -4,13 +4,17 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from demos.base import Demo, Where
-from demos.reporting import Event, RunCancelled, RunReporter
+from demos.base import Demo, Variant, Where
+from demos.http import close_shared_session
+from demos.reporting import Event, RunCancelled, RunReporter, task_identity
+from demos.source import listing_lines
+from demos.tracer import Tracer, private_program
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,8 @@ class RunResult:
     # False for a run cancelled before its program began: nothing ran, so
     # there is nothing to show or store.
     started: bool = True
+    # The event loop's record of a traced run (demos.tracer), else None.
+    trace: list[dict[str, Any]] | None = None
 
 
 NOT_STARTED = "Cancelled before it started."
@@ -43,6 +49,10 @@ class DemoExecution:
     a cancel of the run cancels that task only while the program runs, and
     ``execute`` takes it back (``uncancel``) and returns the cancelled run, so
     the caller is never left cancelled by it.
+
+    A traced run (``trace``) runs its async variant on a private event loop in
+    a pool thread, whatever the variant's usual place: the tracer watches that
+    loop, and no other reader's tasks are ever on it.
     """
 
     def __init__(
@@ -53,10 +63,13 @@ class DemoExecution:
         *,
         emit: Callable[[Event], None],
         executor: ThreadPoolExecutor,
+        trace: bool = False,
     ) -> None:
         self.demo = demo
         self.mode = mode
         self.params = params
+        self.trace = trace
+        self._tracer: Tracer | None = None
         self._executor = executor
         self._loop = asyncio.get_running_loop()
         self.reporter = RunReporter(self._loop, emit)
@@ -85,17 +98,23 @@ class DemoExecution:
             with contextlib.suppress(RuntimeError):
                 private_loop.call_soon_threadsafe(inner.cancel)
 
+    def drain_trace(self) -> list[dict[str, Any]]:
+        """The trace records made since the last call (none before the tracer exists)."""
+        tracer = self._tracer
+        return tracer.drain() if tracer is not None else []
+
     async def execute(self) -> RunResult:
         variant = self.demo.variant(self.mode)
+        where = Where.PRIVATE_LOOP if self.trace else variant.where
         elapsed = 0.0
         try:
-            match variant.where:
+            match where:
                 case Where.LOOP:
                     elapsed = await self._on_loop(variant.main)
                 case Where.THREAD:
                     elapsed = await self._on_thread(variant.main)
                 case Where.PRIVATE_LOOP:
-                    elapsed = await self._on_private_loop(variant.main)
+                    elapsed = await self._on_private_loop(variant)
         except (asyncio.CancelledError, RunCancelled) as stop:
             if not self.reporter.cancel_requested:
                 raise  # our caller was cancelled, not just this run
@@ -157,21 +176,39 @@ class DemoExecution:
         context = contextvars.copy_context()
         return await self._loop.run_in_executor(self._executor, context.run, work)
 
-    async def _on_private_loop(self, main: Callable[..., Any]) -> float:
+    async def _on_private_loop(self, variant: Variant) -> float:
         def work() -> float:
-            return asyncio.run(self._private_main(main))
+            if not self.trace:
+                return asyncio.run(self._private_main(variant.main))
+            # A copy of the program's module of its own, so that watching its
+            # code costs no other run anything.
+            program = private_program(sys.modules[variant.main.__module__])
+            tracer = self._tracer = Tracer(
+                program, line_of=listing_lines(variant.shown).get, identify=task_identity
+            )
+            try:
+                main = getattr(program, variant.main.__name__)
+                return asyncio.run(self._private_main(main, tracer), loop_factory=tracer.new_loop)
+            finally:
+                tracer.close()
 
         context = contextvars.copy_context()
         return await self._loop.run_in_executor(self._executor, context.run, work)
 
-    async def _private_main(self, main: Callable[..., Any]) -> float:
+    async def _private_main(self, main: Callable[..., Any], tracer: Tracer | None = None) -> float:
         self.reporter.bind()
         self._private_loop = asyncio.get_running_loop()
         self._private_inner = asyncio.current_task()
         self.reporter.check_cancelled()  # cancelled while waiting for a thread
-        self.reporter.start()
-        await main(**self.params)
-        return self.reporter.now()
+        try:
+            origin = self.reporter.start()
+            if tracer is not None:
+                tracer.begin(origin)
+            await main(**self.params)
+            return self.reporter.now()
+        finally:
+            # The weather demo's session for this loop, made if it asked.
+            await close_shared_session()
 
     def _elapsed_so_far(self) -> float:
         try:
@@ -192,6 +229,7 @@ class DemoExecution:
             summary=summary_for(elapsed),
             tasks=self.reporter.tasks,
             reason=reason,
+            trace=self._tracer.records if self._tracer is not None else None,
         )
 
 

@@ -16,8 +16,13 @@ class DemoRunAdmin(admin.ModelAdmin):
         "elapsed",
         "timeline",
         "reason",
+        "trace",
         "created_at",
     ]
+
+    def get_queryset(self, request):
+        # A trace may hold thousands of records: the list of runs never needs it.
+        return super().get_queryset(request).defer("trace")
 
     def has_add_permission(self, request) -> bool:
         return False

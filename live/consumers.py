@@ -24,7 +24,7 @@ from demos.reporting import Event
 from demos.runner import NOT_STARTED, DemoExecution
 from lessons import selectors as lesson_selectors
 from lessons import services as lesson_services
-from live import runtime, services, shutdown, start_pacing
+from live import runtime, services, shutdown, start_pacing, trace_sending
 from live.channel_layer import LAYER_ERRORS
 from live.connection_checks import WithoutConnectionChecks
 from live.limits import Unavailable, client_key
@@ -216,7 +216,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             {"type": "accepted", "id": request.id, "demo": demo.name, "mode": request.mode,
              "params": request.params}
         )  # fmt: skip
-        uses_thread = demo.variant(request.mode).where != Where.LOOP
+        # A traced run has a private loop in a pool thread (demos.runner).
+        uses_thread = request.trace or demo.variant(request.mode).where != Where.LOOP
         gates = (
             (runtime.thread_gate(), runtime.running_gate())
             if uses_thread
@@ -227,6 +228,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             self.send_event({"type": "queued", "id": request.id, "position": position})
 
         held = 0  # how many of the gates this run holds
+        streaming: asyncio.Task[None] | None = None
         try:
             for gate in gates:
                 await gate.acquire(queued, self.client_key)
@@ -235,14 +237,21 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
                 # A few programs start their clocks per turn of the loop, not a
                 # crowd's worth; a run cancelled meanwhile has not started.
                 await start_pacing.pacer().turn()
-            active.execution = DemoExecution(
+            active.execution = execution = DemoExecution(
                 demo,
                 request.mode,
                 request.params,
                 emit=active.emit,
                 executor=runtime.sync_executor(),
+                trace=request.trace,
             )
-            result = await active.execution.execute()
+            if request.trace:
+                streaming = asyncio.create_task(
+                    trace_sending.stream_records(request.id, execution.drain_trace, self.send_event)
+                )
+            result = await execution.execute()
+            if request.trace:
+                trace_sending.send_records(request.id, execution.drain_trace, self.send_event)
         except Unavailable as error:
             # Waiting for the shared cap needs Redis; a run that started goes on without it.
             self.send_event(_unavailable(request, error).as_message())
@@ -254,6 +263,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             self._never_started(request, active.cancel_reason)
             return
         finally:
+            if streaming is not None:
+                streaming.cancel()
             active.ending = True
             for gate in gates[:held]:
                 # A shared gate's place is free for every process before the run is over.

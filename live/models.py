@@ -20,6 +20,11 @@ class DemoRun(models.Model):
     elapsed = models.FloatField(help_text="Seconds, measured on the server.")
     timeline = models.JSONField(help_text="Each task's start, end, outcome and output.")
     reason = models.CharField(max_length=300, blank=True)
+    trace = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A traced run's event-loop records (docs/protocol.md); empty when not traced.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from demos.base import Where
 from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import get_demo
 
@@ -41,6 +42,8 @@ class RunRequest:
     demo: str
     mode: str
     params: dict[str, Any]
+    # Record the run at the level of its event loop (demos.tracer).
+    trace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,4 +129,11 @@ def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
         params = clean_params(demo.params, message.get("params", {}))
     except ParamError as exc:
         raise ProtocolError("invalid_params", str(exc), run_id) from None
-    return RunRequest(id=run_id, demo=demo.name, mode=mode, params=params)
+    trace = message.get("trace", False)
+    if type(trace) is not bool:
+        raise ProtocolError("bad_message", '"trace" must be true or false', run_id)
+    if trace and demo.variant(mode).where is Where.THREAD:
+        raise ProtocolError(
+            "bad_message", "this variant runs in a thread, with no event loop to trace", run_id
+        )
+    return RunRequest(id=run_id, demo=demo.name, mode=mode, params=params, trace=trace)

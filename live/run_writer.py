@@ -60,6 +60,7 @@ class RunRow:
     elapsed: float
     timeline: str  # JSON
     reason: str
+    trace: str | None = None  # JSON, for a traced run
 
     @classmethod
     def of(
@@ -72,8 +73,12 @@ class RunRow:
         elapsed: float,
         timeline: list,
         reason: str,
+        trace: list | None = None,
     ) -> "RunRow":
-        return cls(demo, mode, json.dumps(params), status, elapsed, json.dumps(timeline), reason)
+        return cls(
+            demo, mode, json.dumps(params), status, elapsed, json.dumps(timeline), reason,
+            None if trace is None else json.dumps(trace),
+        )  # fmt: skip
 
     def model(self) -> DemoRun:
         return DemoRun(
@@ -84,6 +89,7 @@ class RunRow:
             elapsed=self.elapsed,
             timeline=json.loads(self.timeline),
             reason=self.reason,
+            trace=None if self.trace is None else json.loads(self.trace),
         )
 
 
@@ -241,9 +247,11 @@ def _insert(rows: list[RunRow]) -> list[int]:
     return _insert_rows(rows)
 
 
-_COLUMNS = ("demo", "mode", "params", "status", "elapsed", "timeline", "reason", "created_at")
-_JSON_COLUMNS = {"params", "timeline"}
-ROWS_PER_STATEMENT = 500  # 4,000 parameters: far below SQLite's and PostgreSQL's limits
+_COLUMNS = (
+    "demo", "mode", "params", "status", "elapsed", "timeline", "reason", "trace", "created_at"
+)  # fmt: skip
+_JSON_COLUMNS = {"params", "timeline", "trace"}
+ROWS_PER_STATEMENT = 500  # 4,500 parameters: far below SQLite's and PostgreSQL's limits
 
 
 def _insert_rows(rows: list[RunRow]) -> list[int]:
@@ -274,7 +282,7 @@ def _insert_rows(rows: list[RunRow]) -> list[int]:
             params: list[object] = []
             for row in chunk:
                 params += (row.demo, row.mode, row.params, row.status, row.elapsed,
-                           row.timeline, row.reason, created_at)  # fmt: skip
+                           row.timeline, row.reason, row.trace, created_at)  # fmt: skip
             values = ", ".join([one_row] * len(chunk))
             cursor.execute(f"{into} VALUES {values} RETURNING {quote('id')}", params)
             # Ids are given in VALUES order; RETURNING promises no order.
@@ -305,7 +313,7 @@ def _give_up(queued: _Queued, why: str, *, answer: bool = True) -> None:
     run = queued.row.model()  # the run as it would have been stored
     logger.error(
         "could not store demo run after %d attempts (%s): demo=%s mode=%s "
-        "params=%s status=%s elapsed=%s timeline=%s reason=%s",
+        "params=%s status=%s elapsed=%s timeline=%s reason=%s trace records=%s",
         queued.failures or queued.attempts,
         why,
         run.demo,
@@ -315,6 +323,7 @@ def _give_up(queued: _Queued, why: str, *, answer: bool = True) -> None:
         run.elapsed,
         run.timeline,
         run.reason,
+        "none" if run.trace is None else len(run.trace),
     )
     if answer and not queued.done.done():
         queued.done.set_result(None)

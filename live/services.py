@@ -27,5 +27,6 @@ def demo_run_record(
         elapsed=result.elapsed,
         timeline=result.tasks,
         reason=result.reason[:300],
+        trace=result.trace,
     )
     return run_writer.writer().submit(row, attempts=STORE_ATTEMPTS)
