@@ -1,9 +1,11 @@
 """Every demo a lesson can embed, by name."""
 
-from demos import blocking, sleep, weather
+from demos import blocking, order, sleep, weather
 from demos.base import Demo
 
-DEMOS: dict[str, Demo] = {demo.name: demo for demo in (sleep.DEMO, weather.DEMO, blocking.DEMO)}
+DEMOS: dict[str, Demo] = {
+    demo.name: demo for demo in (sleep.DEMO, weather.DEMO, blocking.DEMO, order.DEMO)
+}
 
 
 def get_demo(name: str) -> Demo | None:

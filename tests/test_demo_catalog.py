@@ -9,7 +9,7 @@ from demos.registry import DEMOS
 
 
 def test_it_lists_every_registered_demo():
-    assert set(catalog()["demos"]) == {"sleep", "weather", "blocking"}
+    assert set(catalog()["demos"]) == {"sleep", "weather", "blocking", "order"}
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))
@@ -40,7 +40,8 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         if variant["traceable"]
     }
     assert traceable == {
-        ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async")
+        ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async"),
+        ("order", "sync"), ("order", "async"),
     }  # fmt: skip
 
 
