@@ -28,6 +28,7 @@ class RunTiming:
     status: str | None = None
     events: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    trace_records: int = 0
 
     def check(self, tasks: int) -> None:
         """Turn a run that missed any event of a complete sleep run into an error."""
@@ -85,16 +86,17 @@ async def close_readers(readers: list[ClientConnection], concurrency: int = 200)
     await asyncio.gather(*(one(reader) for reader in readers))
 
 
-def run_message(run_id: str, mode: str, tasks: int, seconds: float) -> str:
-    return json.dumps(
-        {
-            "type": "run",
-            "id": run_id,
-            "demo": "sleep",
-            "mode": mode,
-            "params": {"tasks": tasks, "seconds": seconds},
-        }
-    )
+def run_message(run_id: str, mode: str, tasks: int, seconds: float, trace: bool = False) -> str:
+    message = {
+        "type": "run",
+        "id": run_id,
+        "demo": "sleep",
+        "mode": mode,
+        "params": {"tasks": tasks, "seconds": seconds},
+    }
+    if trace:
+        message["trace"] = True
+    return json.dumps(message)
 
 
 async def run_demo(
@@ -105,10 +107,11 @@ async def run_demo(
     tasks: int,
     seconds: float,
     start: asyncio.Event | None = None,
+    trace: bool = False,
 ) -> RunTiming:
     """Send one run and read until its ``finished``; ``start`` lines many readers up."""
     timing = RunTiming()
-    message = run_message(run_id, mode, tasks, seconds)
+    message = run_message(run_id, mode, tasks, seconds, trace)
     if start is not None:
         await start.wait()
     sent = time.perf_counter()
@@ -120,6 +123,8 @@ async def run_demo(
                 if event.get("id") != run_id:
                     continue
                 timing.events[event["type"]] += 1
+                if event["type"] == "trace":
+                    timing.trace_records += len(event["records"])
                 if event["type"] == "error":
                     timing.error = f"{event.get('code')}: {event.get('message')}"
                     break
