@@ -260,6 +260,9 @@ export class Inspector {
           "li",
           { "data-task": String(entry.task.id), "data-state": entry.state },
           h("span", { class: "inspector-name" }, entry.task.name),
+          entry.task.coroutine && entry.task.coroutine !== entry.task.name
+            ? h("span", { class: "inspector-coroutine" }, ` ${entry.task.coroutine}()`)
+            : null,
           " ",
           h("span", { class: "inspector-state" }, stateText(entry)),
           entry.line === null ? null : h("span", { class: "inspector-where" }, ` at line ${entry.line}`),

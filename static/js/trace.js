@@ -27,6 +27,7 @@ const NO_WAIT = 0.0005;
 export class Trace {
   constructor() {
     this.records = [];
+    this.lanes = [];
     this.version = 0;
     this.built = null;
   }
@@ -56,6 +57,13 @@ export class Trace {
     this.add(records);
   }
 
+  /** The run's lane names ("task 0", "paris"): a traced task on a lane goes by its lane's name. */
+  setLanes(lanes) {
+    if (lanes.length === this.lanes.length && lanes.every((name, index) => name === this.lanes[index])) return;
+    this.lanes = [...lanes];
+    this.changed();
+  }
+
   changed() {
     this.version += 1;
     this.built = null;
@@ -63,7 +71,7 @@ export class Trace {
 
   /** { tasks, turns, blocked, truncated, until }, built once per version. */
   get model() {
-    this.built ??= buildModel(this.records);
+    this.built ??= buildModel(this.records, this.lanes);
     return this.built;
   }
 }
@@ -82,8 +90,11 @@ const number = (value, fallback = 0) => (typeof value === "number" && Number.isF
 const integer = (value) => (Number.isInteger(value) ? value : null);
 const text = (value) => (typeof value === "string" && value ? value : null);
 
-/** Reads the records into tasks (with their steps), turns and blocked spans, each sorted by time. */
-export function buildModel(records) {
+/**
+ * Reads the records into tasks (with their steps), turns and blocked spans,
+ * each sorted by time. `lanes` are the run's lane names, by lane index.
+ */
+export function buildModel(records, lanes = []) {
   const tasks = new Map();
   const turns = [];
   const blocked = [];
@@ -166,7 +177,66 @@ export function buildModel(records) {
   for (const task of tasks.values()) task.steps.sort(byStart);
   turns.sort(byStart);
   blocked.sort(byStart);
-  return { tasks: [...tasks.values()].sort((a, b) => a.id - b.id), turns, blocked, truncated, until };
+  const sorted = [...tasks.values()].sort((a, b) => a.id - b.id);
+  const names = nameTasks(sorted, lanes);
+  for (const task of sorted) {
+    for (const step of task.steps) {
+      const other = AWAITED_TASK.exec(step.awaits ?? "");
+      if (other) step.awaits = names.get(Number(other[1])) ?? step.awaits;
+    }
+  }
+  for (const turn of turns) {
+    turn.ready = turn.ready.map((label) => callbackText(label, names));
+    for (const timer of turn.timers) timer.wakes = callbackText(timer.wakes, names);
+  }
+  return { tasks: sorted, turns, blocked, truncated, until };
+}
+
+/**
+ * Gives each task the name readers see, and returns them by task number.
+ * A task on one of the run's lanes goes by the lane's name ("task 0"), as
+ * on the timeline and in the console; any other by its coroutine's name
+ * ("main", "heartbeat"), kept as `coroutine` either way. Two that would
+ * share a name are told apart by a number.
+ */
+function nameTasks(tasks, lanes) {
+  for (const task of tasks) {
+    task.coroutine = task.name;
+    if (task.lane !== null) task.name = lanes[task.lane] ?? `task ${task.lane}`;
+  }
+  const count = new Map();
+  for (const task of tasks) count.set(task.name, (count.get(task.name) ?? 0) + 1);
+  const seen = new Map();
+  for (const task of tasks) {
+    if (count.get(task.name) < 2) continue;
+    const number = (seen.get(task.name) ?? 0) + 1;
+    seen.set(task.name, number);
+    task.name = `${task.name} (${number})`;
+  }
+  return new Map(tasks.map((task) => [task.id, task.name]));
+}
+
+// What asyncio's own callbacks do, for readers who meet them in the ready queue.
+const CALLBACKS = {
+  "gather._done_callback": "gather._done_callback: gather hears that one of its tasks is done",
+  _run_until_complete_cb: "_run_until_complete_cb: the main task is done, so the loop stops",
+};
+const TASK_LABEL = /^task (\d+) (.+)$/;
+const AWAITED_TASK = /^task (\d+)$/;
+const CALLABLE = /^[A-Za-z_][\w.]*$/;
+
+/**
+ * A ready callback or a timer as readers read it: the tracer's "task 3 step"
+ * or "task 3 (sleep 0.25 s)" with the task's own name, a plain callback as a
+ * call ("print(…)"), asyncio's own with a word on what it does.
+ */
+export function callbackText(label, names) {
+  const task = TASK_LABEL.exec(label);
+  if (task) return `${names.get(Number(task[1])) ?? `task ${task[1]}`} ${task[2]}`;
+  if (label === "task step") return "a step of a task the trace does not follow";
+  if (label in CALLBACKS) return CALLBACKS[label];
+  if (CALLABLE.test(label)) return `${label}(…)`;
+  return label;
 }
 
 // Timeline ---------------------------------------------------------------------

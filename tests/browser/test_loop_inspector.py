@@ -1,9 +1,10 @@
 """Inside the event loop: a traced run's lanes, and Inspect stepping through its turns.
 
-The server does not trace runs yet, so each test runs the real demo with
-"Trace the event loop" ticked, then gives the widget a trace made by hand in
-the agreed format (traces.py), as a stored trace would be replayed: through
-the widget's showTrace(), called in the page.
+Each test runs the real demo with "Trace the event loop" ticked, then gives
+the widget a trace made by hand in the agreed format (traces.py), as a stored
+trace would be replayed: through the widget's showTrace(), called in the page.
+A made trace is the same on every run, so exact turns and lines can be
+checked; test_traced_runs.py checks the same views with the server's traces.
 """
 
 import json
