@@ -254,9 +254,16 @@ export function taskSegments(task, until) {
     if (step.state !== "waiting") return;
     const next = task.steps[index + 1];
     const to = next ? next.ready : Math.max(step.end, until);
-    if (to > step.end) segments.push({ kind: "wait", from: step.end, to, label: step.awaits ?? "waiting" });
+    if (to > step.end) segments.push({ kind: "wait", from: step.end, to, ...waitWords(step.awaits) });
   });
   return segments;
+}
+
+/** "sleep 0.25 s": where room is short, "sleep" goes and the time stays. */
+function waitWords(awaits) {
+  const sleep = /^(sleep) (.+)$/.exec(awaits ?? "");
+  if (sleep) return { word: sleep[1], label: sleep[2] };
+  return { label: awaits ?? "waiting" };
 }
 
 /** The spans during which `task` held the loop for too long. */
