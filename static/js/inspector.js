@@ -12,7 +12,7 @@
  */
 
 import { h, uniqueId } from "./dom.js";
-import { announcement, at, blockSentence, markedLines, snapshotAt, stateText, turnText } from "./trace.js";
+import { announcement, at, blockSentence, markedLines, snapshotAt, stateText, turnText, unitOf } from "./trace.js";
 
 export class Inspector {
   /**
@@ -227,13 +227,14 @@ export class Inspector {
     if (!snapshot) return;
     this.shownIndex = this.index;
     const { index, count, time, turn } = snapshot;
-    const where = `Turn ${index + 1} of ${count} at ${at(time)}`;
+    const unit = unitOf(this.model);
+    const where = `Turn ${index + 1} of ${count} at ${at(time, unit)}`;
     this.range.value = String(index + 1);
     this.range.setAttribute("aria-valuetext", where);
     setDisabled(this.previous, index === 0);
     setDisabled(this.next, index === count - 1);
     this.position.textContent = where;
-    this.turn.textContent = turnText(turn);
+    this.turn.textContent = turnText(turn, unit);
     this.blocked.textContent = snapshot.blocked.map((span) => blockSentence(this.model, span)).join(" ");
 
     this.ready.list.replaceChildren(
@@ -247,7 +248,7 @@ export class Inspector {
             h(
               "li",
               {},
-              h("span", { class: "inspector-when" }, `${dueText(timer.in)} (at ${at(timer.due)})`),
+              h("span", { class: "inspector-when" }, `${dueText(timer.in, unit)} (at ${at(timer.due, unit)})`),
               ": ",
               timer.wakes,
             ),
@@ -278,9 +279,9 @@ function inspectable(run) {
   return !run.isActive && run.trace.size > 0 && run.trace.model.turns.length > 0;
 }
 
-function dueText(seconds) {
-  if (seconds < -0.0005) return `overdue by ${at(-seconds)}`;
-  return `in ${at(Math.max(0, seconds))}`;
+function dueText(seconds, unit) {
+  if (seconds < -0.0005) return `overdue by ${at(-seconds, unit)}`;
+  return `in ${at(Math.max(0, seconds), unit)}`;
 }
 
 function setDisabled(button, disabled) {

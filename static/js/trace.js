@@ -23,6 +23,8 @@ const KINDS = new Set(["task_created", "step", "turn", "blocked", "truncated"]);
 const ENDINGS = new Set(["waiting", "done", "failed", "cancelled"]);
 // A select that returned within this is "no wait" (callbacks were queued).
 const NO_WAIT = 0.0005;
+// A run shorter than this has its times in milliseconds.
+const SHORT_RUN = 0.1;
 
 export class Trace {
   constructor() {
@@ -291,9 +293,18 @@ export function loopSegments(model) {
 
 // Inspecting ---------------------------------------------------------------------
 
-/** Three decimals: turns are often a fraction of a millisecond apart. */
-export function at(value) {
-  return `${value.toFixed(3)} s`;
+/**
+ * A time in the trace: "0.250 s", three decimals, as turns are often a
+ * fraction of a millisecond apart; in a run over within 0.1 s (the order
+ * demo's), where every turn would read "0.000 s", "0.36 ms".
+ */
+export function at(value, unit = "s") {
+  return unit === "ms" ? `${(value * 1000).toFixed(2)} ms` : `${value.toFixed(3)} s`;
+}
+
+/** The unit `at` writes a model's times in. */
+export function unitOf(model) {
+  return model.until < SHORT_RUN ? "ms" : "s";
 }
 
 function createdAt(task) {
@@ -392,13 +403,13 @@ function waited(turn) {
 }
 
 /** One sentence about the turn: how long the loop waited, for what, and what it ran. */
-export function turnText(turn) {
+export function turnText(turn, unit = "s") {
   const ran = `ran ${turn.callbacks} ${turn.callbacks === 1 ? "callback" : "callbacks"}`;
   if (!waited(turn)) {
     return `Callbacks were already queued, so the loop did not wait; it ${ran}.`;
   }
   const why = { timer: "for the next timer", io: "until a socket was ready" }[turn.wokeBy] ?? "";
-  return `The loop waited ${at(turn.selectWait)} ${why}`.trimEnd() + `, then ${ran}.`;
+  return `The loop waited ${at(turn.selectWait, unit)} ${why}`.trimEnd() + `, then ${ran}.`;
 }
 
 /** "In this turn, task 0 blocks the loop for 1.00 s at line 5." */
@@ -411,7 +422,7 @@ export function blockSentence(model, span) {
 
 /** What a screen reader hears at each step: "Turn 3 of 12 at 0.250 s: task 1 ready, …". */
 export function announcement(model, snapshot) {
-  const head = `Turn ${snapshot.index + 1} of ${snapshot.count} at ${at(snapshot.time)}`;
+  const head = `Turn ${snapshot.index + 1} of ${snapshot.count} at ${at(snapshot.time, unitOf(model))}`;
   const tasks = snapshot.tasks.map((entry) => `${entry.task.name} ${stateText(entry)}`);
   const summary = tasks.length ? `${head}: ${tasks.join(", ")}.` : `${head}.`;
   return [summary, ...snapshot.blocked.map((span) => blockSentence(model, span))].join(" ");

@@ -122,6 +122,8 @@ def test_the_call_soon_callback_is_queued_ahead_of_the_tasks_next_step(
 
     run.inspector.next.click()
     run.inspector.at_turn(2, run.turns)
+    # The order demo is over within 0.1 s: its turns are timed in milliseconds.
+    expect(run.inspector.position).to_have_text(re.compile(r" ms$"))
     run.inspector.next.focus()
     run.widget.page.keyboard.press("ArrowRight")
     run.inspector.at_turn(3, run.turns)
