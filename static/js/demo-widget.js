@@ -22,7 +22,7 @@ import { DemoForm } from "./demo-form.js";
 import { laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
-import { guessText, ratio, seconds } from "./format.js";
+import { guessText, inSentence, ratio, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
@@ -180,12 +180,12 @@ export class DemoWidget {
   /** The "Trace the event loop" box, for demos with a mode that runs on an event loop. */
   traceOption() {
     if (!this.traceable.length) return [];
-    const which = this.traceable.map((mode) => this.names[mode]).join(" and ");
+    const which = this.traceable.map((mode) => inSentence(this.names[mode])).join(" and ");
     return [
       {
         name: "trace",
         label: "Trace the event loop",
-        hint: `Records every turn of the loop when ${which} runs; then Inspect steps through them.`,
+        hint: `Records every turn of the event loop in ${which} runs; then Inspect steps through them.`,
       },
     ];
   }

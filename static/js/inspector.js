@@ -12,6 +12,7 @@
  */
 
 import { h, uniqueId } from "./dom.js";
+import { inSentence } from "./format.js";
 import { announcement, at, blockSentence, markedLines, snapshotAt, stateText, turnText, unitOf } from "./trace.js";
 
 export class Inspector {
@@ -48,7 +49,7 @@ export class Inspector {
             "data-mode": mode,
             hidden: true,
           },
-          `Inspect the ${this.names[mode]} run`,
+          `Inspect the ${inSentence(this.names[mode])} run`,
         );
         toggle.addEventListener("click", () => this.toggle(mode));
         return [mode, toggle];
@@ -177,7 +178,7 @@ export class Inspector {
     this.run = run;
     this.model = run.trace.model;
     for (const [mode, toggle] of this.toggles) toggle.setAttribute("aria-pressed", String(mode === run.mode));
-    this.title.textContent = `Inside the event loop: the ${this.names[run.mode]} run`;
+    this.title.textContent = `Inside the event loop: the ${inSentence(this.names[run.mode])} run`;
     this.range.max = String(this.model.turns.length);
     this.panel.hidden = false;
     this.show();

@@ -207,7 +207,7 @@ def test_the_keyboard_alone_traces_the_order_demo_and_steps_through_it(
     widget.wait_for("done")
     run = TracedRun(widget, Inspector(widget), records)
 
-    tab_to(page, widget.root.get_by_role("button", name=f"Inspect the {CREATE_A_TASK} run"))
+    tab_to(page, widget.root.get_by_role("button", name=f"Inspect the “{CREATE_A_TASK}” run"))
     page.keyboard.press("Enter")
     run.inspector.at_turn(1, run.turns)
     tab_to(page, run.inspector.next)
