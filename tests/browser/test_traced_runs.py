@@ -237,23 +237,27 @@ def test_time_sleep_blocks_the_loop_for_about_the_seconds_given(page: Page) -> N
     run = traced_run(
         page, BLOCKING_LESSON, "Run with time.sleep", Tasks=2, Seconds_task_0_waits=BLOCK
     )
-    (record,) = run.of_kind("blocked")
+    sleeping = line_of(catalog_source(page, "blocking", "sync"), "time.sleep(block)")
+    # On a busy machine another step may hold the loop past 20 ms too: that is
+    # recorded, honestly, but only time.sleep holds it for half a second.
+    (record,) = [span for span in run.of_kind("blocked") if span["line"] == sleeping]
     assert BLOCK - 0.02 <= record["end"] - record["start"] <= BLOCK + 0.3, record
 
-    blocked = segments(run.widget.lane("sync", "event loop"), "blocked")
+    blocked = segments(run.widget.lane("sync", "event loop"), "blocked").filter(
+        has_text=re.compile(r"blocked 0\.[4-9]\d s")
+    )
     expect(blocked).to_have_count(1)
     expect(blocked.locator(".tl-seg-label")).to_be_visible()
     assert BLOCK - 0.02 <= blocked_seconds(blocked.text_content()) <= BLOCK + 0.3
     # On task 0's own lane too: it is the task whose step held the loop.
-    expect(segments(run.widget.lane("sync", "task 0"), "blocked")).to_have_count(1)
-    expect(segments(run.widget.lane("sync", "task 1"), "blocked")).to_have_count(0)
+    expect(segments(run.widget.lane("sync", "task 0"), "blocked").first).to_be_attached()
 
     run.open_inspector()
+    marked = run.step_until_marked("time.sleep(block)")
+    expect(marked).to_contain_text("task 0 blocks the loop here")
     says = run.inspector.root.locator(".inspector-blocked")
-    run.step_until(lambda: bool(says.text_content()))
-    expect(says).to_have_text(re.compile(r"task 0 blocks the loop for 0\.\d\d s at line \d+\."))
-    expect(marked_line(run.widget, "time.sleep(block)")).to_contain_text(
-        "task 0 blocks the loop here"
+    expect(says).to_contain_text(
+        re.compile(rf"task 0 blocks the loop for 0\.\d\d s at line {sleeping}\.")
     )
     expect(run.inspector.live).to_contain_text("task 0 blocks the loop for")
 
