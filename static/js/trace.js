@@ -406,7 +406,12 @@ function waited(turn) {
 export function turnText(turn, unit = "s") {
   const ran = `ran ${turn.callbacks} ${turn.callbacks === 1 ? "callback" : "callbacks"}`;
   if (!waited(turn)) {
-    return `Callbacks were already queued, so the loop did not wait; it ${ran}.`;
+    // Nothing queued yet no wait: a timer fell due while the last turn ran (it held the loop).
+    if (turn.ready.length || turn.wokeBy === "ready") {
+      return `Callbacks were already queued, so the loop did not wait; it ${ran}.`;
+    }
+    const due = turn.wokeBy === "io" ? "A socket was already ready" : "A timer was already due";
+    return `${due}, so the loop did not wait; it ${ran}.`;
   }
   const why = { timer: "for the next timer", io: "until a socket was ready" }[turn.wokeBy] ?? "";
   return `The loop waited ${at(turn.selectWait, unit)} ${why}`.trimEnd() + `, then ${ran}.`;

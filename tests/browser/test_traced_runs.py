@@ -260,6 +260,13 @@ def test_time_sleep_blocks_the_loop_for_about_the_seconds_given(page: Page) -> N
         re.compile(rf"task 0 blocks the loop for 0\.\d\d s at line {sleeping}\.")
     )
     expect(run.inspector.live).to_contain_text("task 0 blocks the loop for")
+    # The heartbeat's timer fell due while the loop was held: the next turn does not wait.
+    run.inspector.next.click()
+    expect(run.inspector.root.locator(".inspector-turn")).to_have_text(
+        re.compile(r"^A timer was already due, so the loop did not wait")
+    )
+    expect(run.inspector.list_of("Timers").first).to_contain_text("overdue by 0.")
+    expect(run.inspector.list_of("Timers").first).to_contain_text("heartbeat (sleep 0.05 s)")
 
 
 # The sleep demo: three tasks wait together -----------------------------------------
