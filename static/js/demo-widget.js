@@ -19,7 +19,7 @@
 
 import { DemoConsole } from "./console.js";
 import { DemoForm } from "./demo-form.js";
-import { laneName } from "./demo-specifics.js";
+import { comparesSpeed, laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
 import { guessText, inSentence, ratio, seconds } from "./format.js";
@@ -437,6 +437,7 @@ export class DemoWidget {
   }
 
   speedupText() {
+    if (!comparesSpeed(this.demo)) return "";
     const { sync, async } = this.runs;
     if (!comparable(sync) || !comparable(async) || JSON.stringify(sync.params) !== JSON.stringify(async.params))
       return "";

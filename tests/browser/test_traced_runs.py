@@ -98,7 +98,7 @@ def traced_run(page: Page, path: str, button: str, **values: object) -> TracedRu
     widget.root.get_by_label("Trace the event loop").check()
     widget.run(button)
     run = TracedRun(widget, Inspector(widget), records)
-    expect(run.inspector.toggle).to_be_visible()
+    expect(run.inspector.toggle.first).to_be_visible()
     assert run.turns > 1, run.records
     return run
 
@@ -190,6 +190,16 @@ def test_main_waits_at_await_task_until_the_task_is_done(page: Page) -> None:
     awaiting = run.step_until_marked("await task")
     expect(awaiting).to_contain_text("main_with_task paused here")
     expect(run.inspector.task("main_with_task")).to_contain_text("waiting for greet at line")
+
+
+def test_racing_both_versions_traces_each_and_names_no_winner(page: Page) -> None:
+    run = traced_run(page, EVENT_LOOP_LESSON, "Race both")
+    expect(run.widget.root.locator("button[data-action='inspect']:visible")).to_have_text(
+        [f"Inspect the “{AWAIT_THE_COROUTINE}” run", f"Inspect the “{CREATE_A_TASK}” run"]
+    )
+    # Both wait for the same 20 ms timer: which "was faster" would be noise.
+    expect(run.widget.speedup).to_be_hidden()
+    expect(run.widget.root.locator(".tl-group")).to_have_count(2)
 
 
 def test_the_keyboard_alone_traces_the_order_demo_and_steps_through_it(
