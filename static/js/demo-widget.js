@@ -19,7 +19,7 @@
 
 import { DemoConsole } from "./console.js";
 import { DemoForm } from "./demo-form.js";
-import { comparesSpeed, laneName } from "./demo-specifics.js";
+import { comparesSpeed, consoleTime, laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
 import { guessText, inSentence, ratio, seconds } from "./format.js";
@@ -125,7 +125,11 @@ export class DemoWidget {
 
     this.timeline = new Timeline({ modes: MODES, modeLabels: this.names });
     this.table = new RunTable({ modes: MODES, modeLabels: this.names, id: uniqueId("demo-table") });
-    this.console = new DemoConsole({ labelId: consoleLabelId, modeLabels: this.names });
+    this.console = new DemoConsole({
+      labelId: consoleLabelId,
+      modeLabels: this.names,
+      time: consoleTime(this.demo) ?? seconds,
+    });
     this.source = new SourceView({
       modes: MODES,
       catalogModes: this.entry.modes,

@@ -30,6 +30,7 @@ from .widget import BLOCKING_LESSON, SLEEP_LESSON, DemoWidget
 EVENT_LOOP_LESSON = "/courses/asyncio/the-event-loop/"
 AWAIT_THE_COROUTINE = "Await the coroutine"
 CREATE_A_TASK = "Create a task"
+MODES = {AWAIT_THE_COROUTINE: "sync", CREATE_A_TASK: "async"}
 
 # The tracer does not yet see the task that runs main from its first step: it
 # is made before tracing begins. Until it does, what the lesson says about
@@ -115,6 +116,10 @@ def test_the_call_soon_callback_is_queued_ahead_of_the_tasks_next_step(
     page: Page, version: str
 ) -> None:
     run = traced_run(page, EVENT_LOOP_LESSON, version)
+    # Six lines within a few milliseconds: the console times them in milliseconds.
+    lines = run.widget.console_lines(MODES[version], kind="output")
+    expect(lines).to_have_count(6)
+    expect(lines.first).to_contain_text(re.compile(r"^\S.* \[\d+\.\d ms\] "))
     run.open_inspector()
     expect(run.inspector.previous).to_have_attribute("aria-disabled", "true")
     # As the lesson says: the callback is queued first, so it runs before the task goes on.
