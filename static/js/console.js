@@ -11,7 +11,9 @@ import { seconds } from "./format.js";
 const MAX_LINES = 400; // a long run must not grow the page without end
 
 export class DemoConsole {
-  constructor({ labelId, modeLabels }) {
+  /** `time(t)` writes a line's server time: "0.25 s" unless the demo says otherwise. */
+  constructor({ labelId, modeLabels, time = seconds }) {
+    this.time = time;
     this.modeLabels = modeLabels;
     this.list = h("ol", { class: "console-lines" });
     this.empty = h("p", { class: "console-empty" }, "Nothing printed yet. Run the demo to see its output here.");
@@ -62,7 +64,7 @@ export class DemoConsole {
     // Lines printed by (or about) a task carry its index, for tests and styling.
     if (kind !== "note" && kind !== "summary") attributes["data-task"] = Number.isInteger(task) ? String(task) : "";
     const line = h("li", attributes, h("span", { class: "console-mode" }, this.modeLabels[mode] || mode), " ");
-    if (t !== null && t !== undefined) line.append(h("span", { class: "console-time" }, `[${seconds(t)}]`), " ");
+    if (t !== null && t !== undefined) line.append(h("span", { class: "console-time" }, `[${this.time(t)}]`), " ");
     return line;
   }
 

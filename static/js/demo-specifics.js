@@ -17,6 +17,13 @@ const DEMOS = {
     // Task i asks for cities[i]: a lane named after its city reads better.
     lanes: (params) => (Array.isArray(params.cities) ? [...params.cities] : []),
   },
+  order: {
+    // Both versions take the 20 ms their last sleep takes: which one "was
+    // faster" is noise, not a finding. What they teach is the order of lines.
+    compare: false,
+    // Its lines all print within a few milliseconds: "[0.00 s]" on each would hide their order.
+    time: (t) => `${(t * 1000).toFixed(1)} ms`,
+  },
   blocking: {
     // The workers come first; the heartbeat watching the loop is created last.
     lanes: (params) => [...range(params.tasks).map((index) => `task ${index}`), "heartbeat"],
@@ -40,6 +47,16 @@ export function laneNames(demo, params) {
 
 export function laneName(names, index) {
   return names[index] ?? `task ${index}`;
+}
+
+/** Whether the widget may say which version was faster (false where both take the same time by design). */
+export function comparesSpeed(demo) {
+  return DEMOS[demo]?.compare !== false;
+}
+
+/** How the console writes a line's time for this demo, or null for the usual seconds. */
+export function consoleTime(demo) {
+  return DEMOS[demo]?.time ?? null;
 }
 
 /**

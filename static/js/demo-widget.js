@@ -19,10 +19,10 @@
 
 import { DemoConsole } from "./console.js";
 import { DemoForm } from "./demo-form.js";
-import { laneName } from "./demo-specifics.js";
+import { comparesSpeed, consoleTime, laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
-import { guessText, ratio, seconds } from "./format.js";
+import { guessText, inSentence, ratio, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
@@ -125,7 +125,11 @@ export class DemoWidget {
 
     this.timeline = new Timeline({ modes: MODES, modeLabels: this.names });
     this.table = new RunTable({ modes: MODES, modeLabels: this.names, id: uniqueId("demo-table") });
-    this.console = new DemoConsole({ labelId: consoleLabelId, modeLabels: this.names });
+    this.console = new DemoConsole({
+      labelId: consoleLabelId,
+      modeLabels: this.names,
+      time: consoleTime(this.demo) ?? seconds,
+    });
     this.source = new SourceView({
       modes: MODES,
       catalogModes: this.entry.modes,
@@ -180,12 +184,12 @@ export class DemoWidget {
   /** The "Trace the event loop" box, for demos with a mode that runs on an event loop. */
   traceOption() {
     if (!this.traceable.length) return [];
-    const which = this.traceable.map((mode) => this.names[mode]).join(" and ");
+    const which = this.traceable.map((mode) => inSentence(this.names[mode])).join(" and ");
     return [
       {
         name: "trace",
         label: "Trace the event loop",
-        hint: `Records every turn of the loop when ${which} runs; then Inspect steps through them.`,
+        hint: `Records every turn of the event loop in ${which} runs; then Inspect steps through them.`,
       },
     ];
   }
@@ -437,6 +441,7 @@ export class DemoWidget {
   }
 
   speedupText() {
+    if (!comparesSpeed(this.demo)) return "";
     const { sync, async } = this.runs;
     if (!comparable(sync) || !comparable(async) || JSON.stringify(sync.params) !== JSON.stringify(async.params))
       return "";

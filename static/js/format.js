@@ -14,3 +14,8 @@ export function guessText(value) {
 export function ratio(value) {
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}×`;
 }
+
+/** A version's name inside a sentence: "the async run", "the “Create a task” run". */
+export function inSentence(name) {
+  return /\s/.test(name) ? `“${name}”` : name;
+}

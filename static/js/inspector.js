@@ -12,7 +12,8 @@
  */
 
 import { h, uniqueId } from "./dom.js";
-import { announcement, at, blockSentence, markedLines, snapshotAt, stateText, turnText } from "./trace.js";
+import { inSentence } from "./format.js";
+import { announcement, at, blockSentence, markedLines, snapshotAt, stateText, turnText, unitOf } from "./trace.js";
 
 export class Inspector {
   /**
@@ -48,7 +49,7 @@ export class Inspector {
             "data-mode": mode,
             hidden: true,
           },
-          `Inspect the ${this.names[mode]} run`,
+          `Inspect the ${inSentence(this.names[mode])} run`,
         );
         toggle.addEventListener("click", () => this.toggle(mode));
         return [mode, toggle];
@@ -177,7 +178,7 @@ export class Inspector {
     this.run = run;
     this.model = run.trace.model;
     for (const [mode, toggle] of this.toggles) toggle.setAttribute("aria-pressed", String(mode === run.mode));
-    this.title.textContent = `Inside the event loop: the ${this.names[run.mode]} run`;
+    this.title.textContent = `Inside the event loop: the ${inSentence(this.names[run.mode])} run`;
     this.range.max = String(this.model.turns.length);
     this.panel.hidden = false;
     this.show();
@@ -227,13 +228,14 @@ export class Inspector {
     if (!snapshot) return;
     this.shownIndex = this.index;
     const { index, count, time, turn } = snapshot;
-    const where = `Turn ${index + 1} of ${count} at ${at(time)}`;
+    const unit = unitOf(this.model);
+    const where = `Turn ${index + 1} of ${count} at ${at(time, unit)}`;
     this.range.value = String(index + 1);
     this.range.setAttribute("aria-valuetext", where);
     setDisabled(this.previous, index === 0);
     setDisabled(this.next, index === count - 1);
     this.position.textContent = where;
-    this.turn.textContent = turnText(turn);
+    this.turn.textContent = turnText(turn, unit);
     this.blocked.textContent = snapshot.blocked.map((span) => blockSentence(this.model, span)).join(" ");
 
     this.ready.list.replaceChildren(
@@ -247,7 +249,7 @@ export class Inspector {
             h(
               "li",
               {},
-              h("span", { class: "inspector-when" }, `${dueText(timer.in)} (at ${at(timer.due)})`),
+              h("span", { class: "inspector-when" }, `${dueText(timer.in, unit)} (at ${at(timer.due, unit)})`),
               ": ",
               timer.wakes,
             ),
@@ -260,6 +262,9 @@ export class Inspector {
           "li",
           { "data-task": String(entry.task.id), "data-state": entry.state },
           h("span", { class: "inspector-name" }, entry.task.name),
+          entry.task.coroutine && entry.task.coroutine !== entry.task.name
+            ? h("span", { class: "inspector-coroutine" }, ` ${entry.task.coroutine}()`)
+            : null,
           " ",
           h("span", { class: "inspector-state" }, stateText(entry)),
           entry.line === null ? null : h("span", { class: "inspector-where" }, ` at line ${entry.line}`),
@@ -275,9 +280,9 @@ function inspectable(run) {
   return !run.isActive && run.trace.size > 0 && run.trace.model.turns.length > 0;
 }
 
-function dueText(seconds) {
-  if (seconds < -0.0005) return `overdue by ${at(-seconds)}`;
-  return `in ${at(Math.max(0, seconds))}`;
+function dueText(seconds, unit) {
+  if (seconds < -0.0005) return `overdue by ${at(-seconds, unit)}`;
+  return `in ${at(Math.max(0, seconds), unit)}`;
 }
 
 function setDisabled(button, disabled) {

@@ -53,6 +53,7 @@ export class Run {
     this.lastT = 0;
     this.traced = traced; // the reader asked the server to trace its event loop
     this.trace = new Trace(); // filled by "trace" messages, in batches, before "finished"
+    this.trace.setLanes(this.lanes);
   }
 
   get isActive() {
@@ -73,6 +74,7 @@ export class Run {
       case "accepted":
         if (message.params && typeof message.params === "object") this.params = message.params;
         this.lanes = laneNames(this.demo, this.params);
+        this.trace.setLanes(this.lanes);
         this.status = RunStatus.RUNNING;
         return null;
       case "queued":

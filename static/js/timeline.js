@@ -24,7 +24,7 @@ import { seconds } from "./format.js";
 import { RunStatus } from "./run.js";
 import { blockedBy, loopSegments, taskSegments } from "./trace.js";
 
-const TICK_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600];
+const TICK_STEPS = [0.001, 0.002, 0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600];
 const TICK_SPACING_PX = 44; // room for a label like "1.25" between two ticks
 
 export class Timeline {
@@ -89,8 +89,10 @@ export class Timeline {
     const active = runs.some((run) => run.isActive);
     // While runs go on, leave headroom and never shrink, so the scale jumps
     // now and then instead of creeping every frame; once all are over, fit.
-    const wanted = active ? Math.max(latest * 1.25, this.axis.max) : latest * 1.04;
-    const axis = niceAxis(Math.max(wanted, 0.5), this.maxTicks);
+    // A run over in a few milliseconds (the order demo's) gets an axis that
+    // size, not half a second in which its turns would be slivers.
+    const wanted = active ? Math.max(latest * 1.25, this.axis.max, 0.5) : Math.max(latest * 1.04, 0.01);
+    const axis = niceAxis(wanted, this.maxTicks);
     if (axis.max === this.axis.max && axis.step === this.axis.step) return;
     this.axis = axis;
     this.element.style.setProperty("--axis", String(axis.max));
@@ -345,7 +347,7 @@ export function niceAxis(value, maxTicks = 8) {
   return { max: Math.ceil(value / step) * step, step };
 }
 
-const round = (value) => Math.round(value * 1000) / 1000;
+const round = (value) => Math.round(value * 10000) / 10000;
 
 function trimNumber(value) {
   return String(round(value));

@@ -23,10 +23,13 @@ const KINDS = new Set(["task_created", "step", "turn", "blocked", "truncated"]);
 const ENDINGS = new Set(["waiting", "done", "failed", "cancelled"]);
 // A select that returned within this is "no wait" (callbacks were queued).
 const NO_WAIT = 0.0005;
+// A run shorter than this has its times in milliseconds.
+const SHORT_RUN = 0.1;
 
 export class Trace {
   constructor() {
     this.records = [];
+    this.lanes = [];
     this.version = 0;
     this.built = null;
   }
@@ -56,6 +59,13 @@ export class Trace {
     this.add(records);
   }
 
+  /** The run's lane names ("task 0", "paris"): a traced task on a lane goes by its lane's name. */
+  setLanes(lanes) {
+    if (lanes.length === this.lanes.length && lanes.every((name, index) => name === this.lanes[index])) return;
+    this.lanes = [...lanes];
+    this.changed();
+  }
+
   changed() {
     this.version += 1;
     this.built = null;
@@ -63,7 +73,7 @@ export class Trace {
 
   /** { tasks, turns, blocked, truncated, until }, built once per version. */
   get model() {
-    this.built ??= buildModel(this.records);
+    this.built ??= buildModel(this.records, this.lanes);
     return this.built;
   }
 }
@@ -82,8 +92,11 @@ const number = (value, fallback = 0) => (typeof value === "number" && Number.isF
 const integer = (value) => (Number.isInteger(value) ? value : null);
 const text = (value) => (typeof value === "string" && value ? value : null);
 
-/** Reads the records into tasks (with their steps), turns and blocked spans, each sorted by time. */
-export function buildModel(records) {
+/**
+ * Reads the records into tasks (with their steps), turns and blocked spans,
+ * each sorted by time. `lanes` are the run's lane names, by lane index.
+ */
+export function buildModel(records, lanes = []) {
   const tasks = new Map();
   const turns = [];
   const blocked = [];
@@ -166,7 +179,66 @@ export function buildModel(records) {
   for (const task of tasks.values()) task.steps.sort(byStart);
   turns.sort(byStart);
   blocked.sort(byStart);
-  return { tasks: [...tasks.values()].sort((a, b) => a.id - b.id), turns, blocked, truncated, until };
+  const sorted = [...tasks.values()].sort((a, b) => a.id - b.id);
+  const names = nameTasks(sorted, lanes);
+  for (const task of sorted) {
+    for (const step of task.steps) {
+      const other = AWAITED_TASK.exec(step.awaits ?? "");
+      if (other) step.awaits = names.get(Number(other[1])) ?? step.awaits;
+    }
+  }
+  for (const turn of turns) {
+    turn.ready = turn.ready.map((label) => callbackText(label, names));
+    for (const timer of turn.timers) timer.wakes = callbackText(timer.wakes, names);
+  }
+  return { tasks: sorted, turns, blocked, truncated, until };
+}
+
+/**
+ * Gives each task the name readers see, and returns them by task number.
+ * A task on one of the run's lanes goes by the lane's name ("task 0"), as
+ * on the timeline and in the console; any other by its coroutine's name
+ * ("main", "heartbeat"), kept as `coroutine` either way. Two that would
+ * share a name are told apart by a number.
+ */
+function nameTasks(tasks, lanes) {
+  for (const task of tasks) {
+    task.coroutine = task.name;
+    if (task.lane !== null) task.name = lanes[task.lane] ?? `task ${task.lane}`;
+  }
+  const count = new Map();
+  for (const task of tasks) count.set(task.name, (count.get(task.name) ?? 0) + 1);
+  const seen = new Map();
+  for (const task of tasks) {
+    if (count.get(task.name) < 2) continue;
+    const number = (seen.get(task.name) ?? 0) + 1;
+    seen.set(task.name, number);
+    task.name = `${task.name} (${number})`;
+  }
+  return new Map(tasks.map((task) => [task.id, task.name]));
+}
+
+// What asyncio's own callbacks do, for readers who meet them in the ready queue.
+const CALLBACKS = {
+  "gather._done_callback": "gather._done_callback: gather hears that one of its tasks is done",
+  _run_until_complete_cb: "_run_until_complete_cb: the main task is done, so the loop stops",
+};
+const TASK_LABEL = /^task (\d+) (.+)$/;
+const AWAITED_TASK = /^task (\d+)$/;
+const CALLABLE = /^[A-Za-z_][\w.]*$/;
+
+/**
+ * A ready callback or a timer as readers read it: the tracer's "task 3 step"
+ * or "task 3 (sleep 0.25 s)" with the task's own name, a plain callback as a
+ * call ("print(…)"), asyncio's own with a word on what it does.
+ */
+export function callbackText(label, names) {
+  const task = TASK_LABEL.exec(label);
+  if (task) return `${names.get(Number(task[1])) ?? `task ${task[1]}`} ${task[2]}`;
+  if (label === "task step") return "a step of a task the trace does not follow";
+  if (label in CALLBACKS) return CALLBACKS[label];
+  if (CALLABLE.test(label)) return `${label}(…)`;
+  return label;
 }
 
 // Timeline ---------------------------------------------------------------------
@@ -184,9 +256,16 @@ export function taskSegments(task, until) {
     if (step.state !== "waiting") return;
     const next = task.steps[index + 1];
     const to = next ? next.ready : Math.max(step.end, until);
-    if (to > step.end) segments.push({ kind: "wait", from: step.end, to, label: step.awaits ?? "waiting" });
+    if (to > step.end) segments.push({ kind: "wait", from: step.end, to, ...waitWords(step.awaits) });
   });
   return segments;
+}
+
+/** "sleep 0.25 s": where room is short, "sleep" goes and the time stays. */
+function waitWords(awaits) {
+  const sleep = /^(sleep) (.+)$/.exec(awaits ?? "");
+  if (sleep) return { word: sleep[1], label: sleep[2] };
+  return { label: awaits ?? "waiting" };
 }
 
 /** The spans during which `task` held the loop for too long. */
@@ -214,9 +293,18 @@ export function loopSegments(model) {
 
 // Inspecting ---------------------------------------------------------------------
 
-/** Three decimals: turns are often a fraction of a millisecond apart. */
-export function at(value) {
-  return `${value.toFixed(3)} s`;
+/**
+ * A time in the trace: "0.250 s", three decimals, as turns are often a
+ * fraction of a millisecond apart; in a run over within 0.1 s (the order
+ * demo's), where every turn would read "0.000 s", "0.36 ms".
+ */
+export function at(value, unit = "s") {
+  return unit === "ms" ? `${(value * 1000).toFixed(2)} ms` : `${value.toFixed(3)} s`;
+}
+
+/** The unit `at` writes a model's times in. */
+export function unitOf(model) {
+  return model.until < SHORT_RUN ? "ms" : "s";
 }
 
 function createdAt(task) {
@@ -315,13 +403,18 @@ function waited(turn) {
 }
 
 /** One sentence about the turn: how long the loop waited, for what, and what it ran. */
-export function turnText(turn) {
+export function turnText(turn, unit = "s") {
   const ran = `ran ${turn.callbacks} ${turn.callbacks === 1 ? "callback" : "callbacks"}`;
   if (!waited(turn)) {
-    return `Callbacks were already queued, so the loop did not wait; it ${ran}.`;
+    // Nothing queued yet no wait: a timer fell due while the last turn ran (it held the loop).
+    if (turn.ready.length || turn.wokeBy === "ready") {
+      return `Callbacks were already queued, so the loop did not wait; it ${ran}.`;
+    }
+    const due = turn.wokeBy === "io" ? "A socket was already ready" : "A timer was already due";
+    return `${due}, so the loop did not wait; it ${ran}.`;
   }
   const why = { timer: "for the next timer", io: "until a socket was ready" }[turn.wokeBy] ?? "";
-  return `The loop waited ${at(turn.selectWait)} ${why}`.trimEnd() + `, then ${ran}.`;
+  return `The loop waited ${at(turn.selectWait, unit)} ${why}`.trimEnd() + `, then ${ran}.`;
 }
 
 /** "In this turn, task 0 blocks the loop for 1.00 s at line 5." */
@@ -334,7 +427,7 @@ export function blockSentence(model, span) {
 
 /** What a screen reader hears at each step: "Turn 3 of 12 at 0.250 s: task 1 ready, …". */
 export function announcement(model, snapshot) {
-  const head = `Turn ${snapshot.index + 1} of ${snapshot.count} at ${at(snapshot.time)}`;
+  const head = `Turn ${snapshot.index + 1} of ${snapshot.count} at ${at(snapshot.time, unitOf(model))}`;
   const tasks = snapshot.tasks.map((entry) => `${entry.task.name} ${stateText(entry)}`);
   const summary = tasks.length ? `${head}: ${tasks.join(", ")}.` : `${head}.`;
   return [summary, ...snapshot.blocked.map((span) => blockSentence(model, span))].join(" ");

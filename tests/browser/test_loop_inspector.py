@@ -1,9 +1,10 @@
 """Inside the event loop: a traced run's lanes, and Inspect stepping through its turns.
 
-The server does not trace runs yet, so each test runs the real demo with
-"Trace the event loop" ticked, then gives the widget a trace made by hand in
-the agreed format (traces.py), as a stored trace would be replayed: through
-the widget's showTrace(), called in the page.
+Each test runs the real demo with "Trace the event loop" ticked, then gives
+the widget a trace made by hand in the agreed format (traces.py), as a stored
+trace would be replayed: through the widget's showTrace(), called in the page.
+A made trace is the same on every run, so exact turns and lines can be
+checked; test_traced_runs.py checks the same views with the server's traces.
 """
 
 import json
@@ -81,8 +82,9 @@ class Inspector:
             self.range.press("ArrowRight")
 
     def at_turn(self, number: int, count: int) -> None:
+        # Seconds, or milliseconds in a run over within 0.1 s.
         expect(self.position).to_have_text(
-            re.compile(rf"^Turn {number} of {count} at \d+\.\d{{3}} s$")
+            re.compile(rf"^Turn {number} of {count} at (\d+\.\d{{3}} s|\d+\.\d\d ms)$")
         )
 
 

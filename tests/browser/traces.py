@@ -1,15 +1,15 @@
 """Event-loop traces made by hand, in the record format the server's tracer sends.
 
-Until the server traces real runs, the page is tested with these. They come
-from a small model of asyncio's loop rather than from typed-in numbers, so
-that everything in them agrees the way a real trace does: a task is in the
-ready queue of the turn before its step runs, a timer is listed until it
-fires, a wait ends when the next step becomes ready. The model follows
-``BaseEventLoop._run_once``: each turn waits in select (no wait when
-callbacks are queued, else until the next timer, rounded up to the
-millisecond as epoll does), moves the timers that are due to the ready
-queue, then runs the callbacks queued so far; a task's step runs until its
-next ``await``, and what it awaited calls it back.
+The page is tested with these where exact turns matter: a real trace differs
+from run to run. They come from a small model of asyncio's loop rather than
+from typed-in numbers, so that everything in them agrees the way a real
+trace does: a task is in the ready queue of the turn before its step runs, a
+timer is listed until it fires, a wait ends when the next step becomes
+ready. The model follows ``BaseEventLoop._run_once``: each turn waits in
+select (no wait when callbacks are queued, else until the next timer,
+rounded up to the millisecond as epoll does), moves the timers that are due
+to the ready queue, then runs the callbacks queued so far; a task's step
+runs until its next ``await``, and what it awaited calls it back.
 
 Records are made in the order the tracer makes them: a step when it ends, a
 turn when the next begins; times in seconds since the run started, rounded
@@ -100,6 +100,7 @@ class Task:
     body: Coroutine
     ready_at: float = 0.0
     done: bool = False
+    # What its end schedules: each callable queues a callback, as a done callback does.
     on_done: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -138,8 +139,9 @@ class Loop:
         return task
 
     def wake_soon(self, task: Task, value: Any = None) -> None:
+        # The tracer names a task's step, and the timer that wakes it, by its number.
         task.ready_at = self.now
-        self.call_soon(f"{task.name} step", lambda: self.step(task, value))
+        self.call_soon(f"task {task.id} step", lambda: self.step(task, value))
 
     # Running ------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class Loop:
                 line, awaits = command.line, f"sleep {command.seconds:g} s"
                 self.call_at(
                     self.now + command.seconds,
-                    f"{task.name} ({awaits})",
+                    f"task {task.id} ({awaits})",
                     lambda task=task: self.wake_soon(task),
                 )
                 break
@@ -175,8 +177,9 @@ class Loop:
                 self.gather(task, command)
                 break
             elif isinstance(command, AwaitTask):
-                line, awaits = command.line, command.task.name
+                line, awaits = command.line, f"task {command.task.id}"
                 if not command.task.done:
+                    # The awaited task's end queues this one's step directly.
                     command.task.on_done.append(lambda task=task: self.wake_soon(task))
                     break
         self.now += STEP_COST
@@ -197,8 +200,8 @@ class Loop:
             )
         if state == "done":
             task.done = True
-            for callback in task.on_done:
-                self.call_soon(f"{task.name} done callback", callback)
+            for schedule in task.on_done:
+                schedule()
 
     def gather(self, parent: Task, command: Gather) -> None:
         left = len(command.children)
@@ -212,13 +215,13 @@ class Loop:
         for child in command.children:
             self.now += CREATE_COST
             task = self.create_task(child, parent, command.line)
-            task.on_done.append(one_done)
+            task.on_done.append(lambda: self.call_soon("gather._done_callback", one_done))
 
     def run(self, main: Child) -> list[dict[str, Any]]:
         """Runs ``main`` as asyncio.Runner would; returns the records, in the order made."""
         self.now = 0.000005
         task = self.create_task(main, None, None)
-        task.on_done.append(self.stop)
+        task.on_done.append(lambda: self.call_soon("_run_until_complete_cb", self.set_stopping))
         pending: dict[str, Any] | None = None
         while not self.stopping:
             start = self.now
@@ -260,9 +263,6 @@ class Loop:
             self.records.append({**pending, "end": self.round(self.now)})
         return self.records
 
-    def stop(self) -> None:
-        self.call_soon("stop the loop", self.set_stopping)
-
     def set_stopping(self) -> None:
         self.stopping = True
 
@@ -293,7 +293,7 @@ def sleep_trace(source: str, *, tasks: int = 3, seconds: float = 0.25) -> list[d
         yield Print()
 
     def main() -> Coroutine:
-        yield Gather([Child(f"task {n}", n, say_hello()) for n in range(tasks)], gathering)
+        yield Gather([Child("say_hello_async", n, say_hello()) for n in range(tasks)], gathering)
 
     return Loop().run(Child("main", None, main()))
 
@@ -328,7 +328,7 @@ def blocking_trace(
     def main() -> Coroutine:
         nonlocal done
         monitor = yield CreateTask(Child("heartbeat", tasks, heartbeat()), creating)
-        yield Gather([Child(f"task {n}", n, worker(n)) for n in range(tasks)], gathering)
+        yield Gather([Child("worker_that_blocks", n, worker(n)) for n in range(tasks)], gathering)
         done = True
         yield AwaitTask(monitor, awaiting)
 
