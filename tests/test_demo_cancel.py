@@ -5,10 +5,12 @@ import functools
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
+import demos.programs
 from demos.base import Demo, Variant, Where
 from demos.registry import get_demo
 from demos.reporting import print  # noqa: A004 (the demos' own print)
@@ -42,6 +44,9 @@ async def next_of(ws, kind: str) -> dict:
     return event
 
 
+PROGRAMS = Path(demos.programs.__file__).parent
+
+
 def demo_threads_busy() -> int:
     return sum(1 for t in threading.enumerate() if t.name.startswith("demo") and _is_working(t))
 
@@ -50,7 +55,7 @@ def _is_working(thread: threading.Thread) -> bool:
     # Idle pool threads wait on the work queue; a working one is inside a demo.
     frame = __import__("sys")._current_frames().get(thread.ident)
     while frame is not None:
-        if frame.f_code.co_filename.endswith(("sleep.py", "blocking.py", "weather.py")):
+        if Path(frame.f_code.co_filename).parent == PROGRAMS:
             return True
         frame = frame.f_back
     return False
@@ -256,8 +261,8 @@ async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alo
 
     demo = Demo(
         name="last-words", title="", description="", params=(),
-        sync=Variant("Run sync", lambda: None, Where.THREAD, shown=()),
-        async_=Variant("Run async", last_words, Where.LOOP, shown=()),
+        sync=Variant("Run sync", lambda: None, Where.THREAD),
+        async_=Variant("Run async", last_words, Where.LOOP),
     )  # fmt: skip
     execution = None
 

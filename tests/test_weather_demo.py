@@ -8,7 +8,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
-from demos.http import close_shared_session, weather_url
+from demos.params import ParamError
+from demos.programs import weather_async, weather_sync
+from demos.weather import DEMO
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 from weathersim.app import make_app, temperature_for
@@ -23,7 +25,6 @@ async def simulator(settings):
     settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
     settings.WEATHER_TIMEOUT = 0.5
     yield server
-    await close_shared_session()
     await server.close()
 
 
@@ -95,8 +96,6 @@ async def test_an_unreachable_service_fails_every_city_clearly(settings, mode):
     outcome = results(events)
     assert [outcome[i]["error"] for i in (0, 1)] == ["could not connect to the server"] * 2
     assert events[-1]["status"] == "failed"
-    if mode == "async":
-        await close_shared_session()
 
 
 async def test_the_async_run_asks_all_cities_at_once(simulator):
@@ -109,9 +108,19 @@ async def test_the_async_run_asks_all_cities_at_once(simulator):
     assert max(started) < first_end
 
 
-def test_a_city_can_only_ever_be_one_path_segment(settings):
+@pytest.mark.parametrize("program", [weather_sync, weather_async])
+def test_the_site_s_settings_say_where_each_program_asks(settings, program):
     settings.WEATHER_API_URL = "http://weather.example/services/json/"
-    assert weather_url("paris") == "http://weather.example/services/json/paris"
+    settings.WEATHER_TIMEOUT = 1.5
+    assert program.weather_url("paris") == "http://weather.example/services/json/paris"
+    assert program.TIMEOUT == 1.5
+    # What the cities param lets through can only ever be one path segment.
+    assert program.weather_url("a/b?c#d") == "http://weather.example/services/json/a%2Fb%3Fc%23d"
+
+
+def test_a_city_can_only_ever_be_one_path_segment():
+    (cities,) = DEMO.params
+    assert cities.clean(["paris", "Saint-Malo"]) == ["paris", "saint-malo"]
     hostile_cities = (
         "../admin",
         "paris/../../x",
@@ -123,8 +132,8 @@ def test_a_city_can_only_ever_be_one_path_segment(settings):
         "paris\n",
     )
     for hostile in hostile_cities:
-        with pytest.raises(ValueError, match="not a city name"):
-            weather_url(hostile)
+        with pytest.raises(ParamError, match="letters, digits or hyphens"):
+            cities.clean(["paris", hostile])
 
 
 @pytest.mark.parametrize("city", ["../../etc/passwd", "paris\n"])
