@@ -273,8 +273,9 @@ def task_identity(coro: object) -> tuple[str, int | None]:
 
 _monitoring_lock = threading.Lock()
 _sync_tool: int | None = None  # -1: none was free
-# id(code object) of every watched function: its module keeps it alive.
-_watched: set[int] = set()
+# Every watched code object, by id: kept here, so that no other code object
+# ever takes the id of one watched (two copies of a program's code compare equal).
+_watched: dict[int, types.CodeType] = {}
 
 
 def watch_sync_program(module: types.ModuleType) -> None:
@@ -288,7 +289,7 @@ def watch_sync_program(module: types.ModuleType) -> None:
             if isinstance(value, types.FunctionType) and value.__globals__ is vars(module):
                 code = value.__code__
                 if id(code) not in _watched:
-                    _watched.add(id(code))
+                    _watched[id(code)] = code
                     sys.monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)
 
 
