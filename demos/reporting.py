@@ -77,6 +77,8 @@ class RunReporter:
         self.sync_main = sync_main
         self.sync_task: int | None = None
         self._sync_frame: types.FrameType | None = None
+        # The program's coroutines whose task has not begun, by task index.
+        self._unstarted: dict[int, Coroutine[Any, Any, Any]] = {}
 
     # Time -----------------------------------------------------------------
     def start(self) -> float:
@@ -129,6 +131,18 @@ class RunReporter:
     def check_cancelled(self) -> None:
         if self.cancel_requested:
             raise RunCancelled
+
+    def close_unstarted(self) -> None:
+        """Close the coroutines of tasks that never began, as the run ends.
+
+        A task cancelled before its first step never runs its coroutine
+        (``_run_async`` is thrown into before its first line), and Python
+        would warn that the program's coroutine was never awaited; a task
+        still waiting for its first step when the run ends will not run it.
+        """
+        unstarted, self._unstarted = self._unstarted, {}
+        for coro in unstarted.values():
+            coro.close()
 
     # Delivery ---------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -198,7 +212,11 @@ class TaskFactory:
             program = reporter.program
             frame = getattr(coro, "cr_frame", None)
             if program is None or (frame is not None and frame.f_globals is program):
-                coro = _run_async(reporter, reporter.new_task(), coro)
+                # The coroutine waits on the reporter, not in the wrapper's
+                # arguments: if the task never begins, the run's end closes it.
+                index = reporter.new_task()
+                reporter._unstarted[index] = coro
+                coro = _run_async(reporter, index)
         if self.inner is None:
             return asyncio.Task(coro, loop=loop, **kwargs)
         return self.inner(loop, coro, **kwargs)
@@ -218,7 +236,10 @@ def new_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-async def _run_async(reporter: RunReporter, index: int, coro: Coroutine[Any, Any, Any]) -> Any:
+async def _run_async(reporter: RunReporter, index: int) -> Any:
+    coro = reporter._unstarted.pop(index, None)
+    if coro is None:
+        return None  # the run ended before this task began
     current = asyncio.current_task()
     assert current is not None, "a coroutine runs in a task"
     _async_task_index[current] = index
@@ -245,13 +266,15 @@ def task_identity(coro: object) -> tuple[str, int | None]:
     """A task's name and timeline lane, from the coroutine it was made with.
 
     A reported task's coroutine is ``_run_async``, not yet started when its
-    task is made: its arguments say which coroutine it runs and which lane
-    the reporter gave it. Any other coroutine has a name and no lane.
+    task is made: its arguments say which lane the reporter gave it, and the
+    reporter holds the program's coroutine it will run until it begins. Any
+    other coroutine has a name and no lane.
     """
     if getattr(coro, "cr_code", None) is _run_async.__code__:
         arguments = coro.cr_frame.f_locals  # type: ignore[attr-defined]
-        inner = arguments["coro"]
-        return getattr(inner, "__qualname__", type(inner).__name__), arguments["index"]
+        index = arguments["index"]
+        inner = arguments["reporter"]._unstarted.get(index)
+        return getattr(inner, "__qualname__", "task"), index
     return getattr(coro, "__qualname__", type(coro).__name__), None
 
 

@@ -232,6 +232,7 @@ class DemoExecution:
             return 0.0
 
     def _finish(self, status: str, elapsed: float, reason: str = "") -> RunResult:
+        self.reporter.close_unstarted()
         if status == "cancelled":
             reason = self._cancel_reason
         # Tasks cut off by a cancel or a crash are closed at the run's end.

@@ -6,6 +6,7 @@ calls from ``main`` are watched with ``sys.monitoring``.
 """
 
 import asyncio
+import gc
 import json
 import threading
 import types
@@ -276,3 +277,35 @@ def test_a_sync_run_cancelled_during_a_task_stops_at_its_next_print():
     assert [type(exc) for exc in outcome] == [RunCancelled]
     assert printed(events) == [(None, "starting")]
     assert [(record["ok"], record["error"]) for record in reporter.tasks] == [(False, "cancelled")]
+
+
+@pytest.mark.usefixtures("reported_loop")
+async def test_a_task_cancelled_before_it_began_leaves_no_coroutine_never_awaited(recwarn):
+    async def main() -> None:
+        waiting = [asyncio.ensure_future(program.greet(name)) for name in "ab"]
+        for task in waiting:
+            task.cancel()  # before their first step
+        await asyncio.gather(*waiting, return_exceptions=True)
+
+    reporter, events = await run_program(main)
+    reporter.close_unstarted()  # as the runner does when the run ends
+    del reporter
+    for _ in range(3):
+        await asyncio.sleep(0)  # the loop lets go of the tasks' last steps
+    gc.collect()
+
+    assert printed(events) == []
+    assert [str(w.message) for w in recwarn if "never awaited" in str(w.message)] == []
+
+
+@pytest.mark.usefixtures("reported_loop")
+async def test_a_task_that_had_not_begun_when_the_run_ended_does_not_run_after_it():
+    async def main() -> None:
+        asyncio.ensure_future(program.greet("late"))  # noqa: RUF006 (never awaited, on purpose)
+
+    reporter, events = await run_program(main)
+    reporter.close_unstarted()
+    await asyncio.sleep(0.01)
+
+    assert printed(events) == []
+    assert reporter.tasks[0]["start"] is None
