@@ -1,5 +1,7 @@
 """The weather demo against the bundled simulator: good cities, failing cities, timeouts."""
 
+import asyncio
+import gc
 import json
 import socket
 import time
@@ -193,3 +195,22 @@ async def test_once_the_service_is_back_the_next_run_works(simulator, settings, 
     events = await run_weather(mode, ["paris"])
     assert events[-1]["status"] == "ok"
     assert printed(events) == {0: f"Temperature at paris: {temperature_for('paris')} C"}
+
+
+async def test_a_cancelled_async_run_closes_the_session_its_program_opened(simulator, caplog):
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "w", "demo": "weather", "mode": "async"}
+    frame["params"] = {"cities": ["fail-hang", "paris"]}
+    await ws.send_to(text_data=json.dumps(frame))
+    while (await ws.receive_json_from(timeout=5))["type"] != "task_started":
+        pass
+    await ws.send_to(text_data=json.dumps({"type": "cancel", "id": "w"}))
+    while (event := await ws.receive_json_from(timeout=5))["type"] != "finished":
+        pass
+    await ws.disconnect()
+    gc.collect()
+    await asyncio.sleep(0)
+
+    assert event["status"] == "cancelled"
+    assert not [record for record in caplog.records if "Unclosed" in record.getMessage()]
