@@ -144,6 +144,9 @@ class DemoExecution:
             exc.__traceback__ = None
             elapsed = self._elapsed_so_far()
             return self._finish("failed", elapsed, reason=f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            # However the run ended, its caller's cancel included.
+            self.reporter.close_unstarted()
         failed = any(record["ok"] is False for record in self.reporter.tasks)
         return self._finish("failed" if failed else "ok", elapsed)
 
@@ -232,7 +235,6 @@ class DemoExecution:
             return 0.0
 
     def _finish(self, status: str, elapsed: float, reason: str = "") -> RunResult:
-        self.reporter.close_unstarted()
         if status == "cancelled":
             reason = self._cancel_reason
         # Tasks cut off by a cancel or a crash are closed at the run's end.

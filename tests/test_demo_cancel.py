@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import gc
 import json
 import threading
 import time
@@ -313,3 +314,25 @@ async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(m
     await ws.disconnect()  # as the run gives its first gate back
 
     await asyncio.wait_for(given_back.wait(), 1)
+
+
+@pytest.mark.parametrize("who", ["run", "caller"])
+async def test_tasks_cancelled_before_they_began_leave_no_coroutine_never_awaited(recwarn, who):
+    execution = sleep_execution(tasks=3, seconds=5)
+    awaiting = asyncio.create_task(execution.execute())
+    await asyncio.sleep(0)  # main has made its tasks; none has begun
+    assert [record["start"] for record in execution.reporter.tasks] == [None] * 3
+
+    if who == "run":
+        execution.cancel("cancelled by the reader")
+        assert (await asyncio.wait_for(awaiting, 2)).status == "cancelled"
+    else:
+        awaiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(awaiting, 2)
+    del execution, awaiting  # what was never closed is freed, and warned about
+    for _ in range(3):
+        await asyncio.sleep(0)  # the loop lets go of the tasks' last steps
+    gc.collect()
+
+    assert [str(w.message) for w in recwarn if "never awaited" in str(w.message)] == []
