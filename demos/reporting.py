@@ -164,12 +164,25 @@ class RunReporter:
 MAX_LINE = 500
 
 
-def print(*values: object, sep: str = " ", end: str = "\n") -> None:  # noqa: A001
-    """``print`` for a program's module: the line goes to the reader's console."""
+def print(  # noqa: A001
+    *values: object,
+    sep: str | None = " ",
+    end: str | None = "\n",
+    file: Any = None,
+    flush: bool = False,
+) -> None:
+    """``print`` for a program's module: the line goes to the reader's console.
+
+    It takes what the built-in takes, so a program written for the built-in
+    runs unchanged; a line written to another file than standard output
+    (``file=sys.stderr``) is not the console's and goes there as usual.
+    """
     reporter = _current_run.get()
-    if reporter is None:
-        builtins.print(*values, sep=sep, end=end)
+    if reporter is None or (file is not None and file is not sys.stdout):
+        builtins.print(*values, sep=sep, end=end, file=file, flush=flush)
         return
+    if sep is None:
+        sep = " "
     reporter.check_cancelled()
     index = reporter.sync_task
     if index is None:

@@ -8,6 +8,7 @@ calls from ``main`` are watched with ``sys.monitoring``.
 import asyncio
 import gc
 import json
+import sys
 import threading
 import types
 
@@ -309,3 +310,16 @@ async def test_a_task_that_had_not_begun_when_the_run_ended_does_not_run_after_i
 
     assert printed(events) == []
     assert reporter.tasks[0]["start"] is None
+
+
+@pytest.mark.usefixtures("reported_loop")
+async def test_print_takes_what_the_built_in_takes(capsys):
+    async def main() -> None:
+        program.print("a", "b", sep=None, end=None, flush=True)
+        program.print("to the console", file=sys.stdout)
+        program.print("not the console's", file=sys.stderr)
+
+    _, events = await run_program(main)
+
+    assert printed(events) == [(None, "a b"), (None, "to the console")]
+    assert capsys.readouterr().err == "not the console's\n"
