@@ -13,10 +13,10 @@ from demos import http, reporting
 
 
 def instrument(program: ModuleType, *, sync: bool = False) -> ModuleType:
-    """Instrument ``program`` (once; again costs a dictionary lookup) and return it."""
+    """Instrument ``program`` (once: again costs little) and return it."""
     if program.__dict__.get("print") is not reporting.print:
         program.print = reporting.print  # type: ignore[attr-defined]
         http.configure_program(program)
-        if sync:
-            reporting.watch_sync_program(program)
+    if sync:
+        reporting.watch_sync_program(program)  # once for each function
     return program
