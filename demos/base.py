@@ -1,8 +1,10 @@
 """What a demo declares: its parameters and its two variants."""
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from types import ModuleType
 from typing import Any
 
 from demos.params import Param
@@ -23,10 +25,14 @@ class Where(StrEnum):
 @dataclass(frozen=True)
 class Variant:
     label: str
+    # The entry point, ``main`` of a whole program (demos.programs): the file
+    # it is written in is what the reader sees, and runs as it is.
     main: Callable[..., Any]
     where: Where
-    # The functions shown to the reader, in reading order: the code that runs.
-    shown: tuple[Callable[..., Any], ...]
+
+    @property
+    def program(self) -> ModuleType:
+        return sys.modules[self.main.__module__]
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ def catalog() -> dict[str, Any]:
                 "modes": {
                     mode: {
                         "label": variant.label,
-                        "source": source_of(variant.shown),
-                        "source_html": highlighted_source_of(variant.shown),
+                        "source": source_of(variant.program),
+                        "source_html": highlighted_source_of(variant.program),
                         # An asyncio program has an event loop to trace.
                         "traceable": variant.where is not Where.THREAD,
                     }

@@ -1,16 +1,15 @@
-"""HTTP plumbing the weather demo shares: the service's address and one session per loop.
+"""Where the weather demo's programs ask: the site's settings, set on each program.
 
-The site tells this module where the weather service is (``configure``, from
-its settings); the module itself knows nothing of Django.
+A weather program reads the service's address and its timeout from two module
+constants (``WEATHER_API_URL``, ``TIMEOUT``), whose defaults come from the
+environment. The site tells this module what its settings say (``configure``)
+and it sets them on every weather program the site runs, private copies of a
+traced run included (``configure_program``); it knows nothing of Django.
 """
 
-import asyncio
+import weakref
 from dataclasses import dataclass
-from urllib.parse import quote
-
-import aiohttp
-
-from demos.params import CITY_PATTERN
+from types import ModuleType
 
 
 @dataclass(frozen=True)
@@ -20,52 +19,23 @@ class WeatherService:
 
 
 _service: WeatherService | None = None
-_sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+# Every program module configured so far; private copies leave with their run.
+_programs: "weakref.WeakSet[ModuleType]" = weakref.WeakSet()
 
 
 def configure(*, url: str, timeout: float) -> None:
     """Where the weather demo asks, and how long it waits for each answer."""
     global _service
     _service = WeatherService(url=url, timeout=timeout)
+    for program in list(_programs):
+        configure_program(program)
 
 
-def _configured() -> WeatherService:
-    if _service is None:
-        raise RuntimeError("the weather service is not configured (demos.http.configure)")
-    return _service
-
-
-def weather_url(city: str) -> str:
-    """The service URL for ``city``; the city can only ever be one path segment."""
-    if not CITY_PATTERN.fullmatch(city):
-        raise ValueError(f"not a city name: {city[:50]!r}")
-    return _configured().url.rstrip("/") + "/" + quote(city, safe="")
-
-
-def request_timeout() -> float:
-    return _configured().timeout
-
-
-def shared_session() -> aiohttp.ClientSession:
-    """One ClientSession per event loop, made lazily inside it (daphne has no startup hook).
-
-    The connector's limit is explicit: aiohttp's default of 100 connections
-    would quietly queue the requests of many readers' runs behind each other.
-    """
-    loop = asyncio.get_running_loop()
-    session = _sessions.get(loop)
-    if session is None or session.closed:
-        for stale in [other for other in _sessions if other.is_closed()]:
-            del _sessions[stale]
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=1000, limit_per_host=1000),
-            timeout=aiohttp.ClientTimeout(total=request_timeout()),
-        )
-        _sessions[loop] = session
-    return session
-
-
-async def close_shared_session() -> None:
-    session = _sessions.pop(asyncio.get_running_loop(), None)
-    if session is not None:
-        await session.close()
+def configure_program(program: ModuleType) -> None:
+    """Set the configured service on ``program`` if it asks the weather service."""
+    if not hasattr(program, "WEATHER_API_URL"):
+        return
+    _programs.add(program)
+    if _service is not None:
+        program.WEATHER_API_URL = _service.url
+        program.TIMEOUT = _service.timeout

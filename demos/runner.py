@@ -4,16 +4,23 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from demos.base import Demo, Variant, Where
-from demos.http import close_shared_session
-from demos.reporting import Event, RunCancelled, RunReporter, task_identity
-from demos.source import listing_lines
+from demos.instrument import instrument
+from demos.reporting import (
+    Event,
+    RunCancelled,
+    RunReporter,
+    TaskFactory,
+    install_task_factory,
+    new_loop,
+    task_identity,
+)
 from demos.tracer import Tracer, private_program
 
 logger = logging.getLogger(__name__)
@@ -110,8 +117,9 @@ class DemoExecution:
         try:
             match where:
                 case Where.LOOP:
-                    elapsed = await self._on_loop(variant.main)
+                    elapsed = await self._on_loop(instrument(variant.program), variant.main)
                 case Where.THREAD:
+                    instrument(variant.program, sync=True)
                     elapsed = await self._on_thread(variant.main)
                 case Where.PRIVATE_LOOP:
                     elapsed = await self._on_private_loop(variant)
@@ -136,10 +144,13 @@ class DemoExecution:
             exc.__traceback__ = None
             elapsed = self._elapsed_so_far()
             return self._finish("failed", elapsed, reason=f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            # However the run ended, its caller's cancel included.
+            self.reporter.close_unstarted()
         failed = any(record["ok"] is False for record in self.reporter.tasks)
         return self._finish("failed" if failed else "ok", elapsed)
 
-    async def _on_loop(self, main: Callable[..., Any]) -> float:
+    async def _on_loop(self, program: ModuleType, main: Callable[..., Any]) -> float:
         # In the caller's task, not one of its own: a task, its context and a
         # coroutine or two less per run, which a thousand runs at once feel as
         # garbage collections. The reporter is bound for the program's time
@@ -149,8 +160,13 @@ class DemoExecution:
         # turn of the loop shared with at most a few other programs' starts
         # (the consumer paces them, live.start_pacing), and stops as main
         # returns.
+        #
+        # The tasks the program makes are reported by the loop's task factory,
+        # set on the server's loop once for every run.
         task = asyncio.current_task()
         assert task is not None, "execute runs in a task"
+        install_task_factory(self._loop)
+        self.reporter.program = vars(program)
         bound = self.reporter.bind()
         self._inner = task
         try:
@@ -166,6 +182,10 @@ class DemoExecution:
                 self._cancelled_from_outside = task.uncancel() > 0
 
     async def _on_thread(self, main: Callable[..., Any]) -> float:
+        # The calls main makes to the program's functions are its tasks
+        # (demos.reporting.watch_sync_program).
+        self.reporter.sync_main = main.__code__
+
         def work() -> float:
             self.reporter.bind()
             self.reporter.check_cancelled()  # while its thread was on its way
@@ -179,12 +199,14 @@ class DemoExecution:
     async def _on_private_loop(self, variant: Variant) -> float:
         def work() -> float:
             if not self.trace:
-                return asyncio.run(self._private_main(variant.main))
+                self.reporter.program = vars(instrument(variant.program))
+                return asyncio.run(self._private_main(variant.main), loop_factory=new_loop)
             # A copy of the program's module of its own, so that watching its
-            # code costs no other run anything.
-            program = private_program(sys.modules[variant.main.__module__])
+            # code costs no other run anything. Its lines are the listing's.
+            program = instrument(private_program(variant.program))
+            self.reporter.program = vars(program)
             tracer = self._tracer = Tracer(
-                program, line_of=listing_lines(variant.shown).get, identify=task_identity
+                program, identify=task_identity, task_factory=TaskFactory()
             )
             try:
                 main = getattr(program, variant.main.__name__)
@@ -200,15 +222,11 @@ class DemoExecution:
         self._private_loop = asyncio.get_running_loop()
         self._private_inner = asyncio.current_task()
         self.reporter.check_cancelled()  # cancelled while waiting for a thread
-        try:
-            origin = self.reporter.start()
-            if tracer is not None:
-                tracer.begin(origin)
-            await main(**self.params)
-            return self.reporter.now()
-        finally:
-            # The weather demo's session for this loop, made if it asked.
-            await close_shared_session()
+        origin = self.reporter.start()
+        if tracer is not None:
+            tracer.begin(origin)
+        await main(**self.params)
+        return self.reporter.now()
 
     def _elapsed_so_far(self) -> float:
         try:

@@ -16,6 +16,8 @@ How it sees the run, with public APIs wherever one exists:
   steps (first step and wakeups) as callbacks bound to the task itself;
 - ``set_task_factory`` sees tasks made with ``create_task``, and so their
   parent (``asyncio.current_task()``) and the program's line that made them;
+  the task itself is made by the factory ``Tracer`` is given (``task_factory``),
+  the site's that reports the program's tasks, or else a plain ``asyncio.Task``;
 - ``sys.monitoring`` line events, on the copy's code objects only, find the
   line that held the loop: the longest gap between two lines in a callback.
 
@@ -382,6 +384,7 @@ class Tracer:
         line_of: Callable[[int], int | None] = lambda line: line,
         identify: Callable[[Coroutine[Any, Any, Any]], tuple[str, int | None]] | None = None,
         blocked_after: float = 0.020,
+        task_factory: Callable[..., asyncio.Task[Any]] | None = None,
     ) -> None:
         code = program.__dict__.get(_CODE)
         if not isinstance(code, types.CodeType):
@@ -393,6 +396,8 @@ class Tracer:
         self._max_records = max_records
         self._line_of: Callable[[int], int | None] | None = line_of
         self._identify = identify
+        # What makes the loop's tasks, inside the tracer's own factory.
+        self._task_factory = task_factory
         self._blocked_after = blocked_after
         self._loop: _TracedLoop | None = None
         self._origin = 0.0
@@ -473,6 +478,7 @@ class Tracer:
         self._loop = None
         self._line_of = None
         self._identify = None
+        self._task_factory = None
 
     # Records ----------------------------------------------------------------------
 
@@ -538,7 +544,12 @@ class Tracer:
     # Tasks --------------------------------------------------------------------------
 
     def _make_task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-        task = asyncio.Task(coro, loop=loop, **kwargs)
+        inner = self._task_factory
+        task = (
+            asyncio.Task(coro, loop=loop, **kwargs)
+            if inner is None
+            else inner(loop, coro, **kwargs)
+        )
         # Its first step was queued, and the task adopted, as it was made;
         # not so for an eager task (its first step ran at once, unrecorded).
         if self._on and task not in self._tasks and self._adopt(task) is not None and task.done():

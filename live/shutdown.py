@@ -8,9 +8,9 @@ instances, which does not cancel our runs (each is a task of its own) and closes
 no socket. So one "before" trigger of ours (``before_daphne_stops``) can still:
 
 1. cancel every run with a reason, let each reader receive its ``finished``,
-   and close each socket with ``RESTART_CLOSE_CODE`` (``stop_all``);
-2. write every run still queued for storing (live.run_writer);
-3. close the weather demo's aiohttp session, so no connection is left open.
+   and close each socket with ``RESTART_CLOSE_CODE`` (``stop_all``); a weather
+   run's own aiohttp session closes as its program is cancelled;
+2. write every run still queued for storing (live.run_writer).
 
 Consumers register here while they are connected, so the consumer stays a thin
 adapter.
@@ -22,7 +22,6 @@ import sys
 import weakref
 from typing import Protocol
 
-from demos import http
 from live import run_writer
 
 logger = logging.getLogger(__name__)
@@ -91,7 +90,6 @@ async def before_daphne_stops() -> None:
             await run_writer.writer().drain()
     except TimeoutError:  # what is still queued is logged as the process exits
         logger.error("stored runs were still being written after %.0f s", GRACE_SECONDS)
-    await http.close_shared_session()
 
 
 def _hook_into_reactor() -> None:

@@ -2,13 +2,16 @@
 
 import asyncio
 import functools
+import gc
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
+import demos.programs
 from demos.base import Demo, Variant, Where
 from demos.registry import get_demo
 from demos.reporting import print  # noqa: A004 (the demos' own print)
@@ -42,6 +45,9 @@ async def next_of(ws, kind: str) -> dict:
     return event
 
 
+PROGRAMS = Path(demos.programs.__file__).parent
+
+
 def demo_threads_busy() -> int:
     return sum(1 for t in threading.enumerate() if t.name.startswith("demo") and _is_working(t))
 
@@ -50,7 +56,7 @@ def _is_working(thread: threading.Thread) -> bool:
     # Idle pool threads wait on the work queue; a working one is inside a demo.
     frame = __import__("sys")._current_frames().get(thread.ident)
     while frame is not None:
-        if frame.f_code.co_filename.endswith(("sleep.py", "blocking.py", "weather.py")):
+        if Path(frame.f_code.co_filename).parent == PROGRAMS:
             return True
         frame = frame.f_back
     return False
@@ -256,8 +262,8 @@ async def test_a_cancel_made_by_the_running_program_itself_leaves_its_caller_alo
 
     demo = Demo(
         name="last-words", title="", description="", params=(),
-        sync=Variant("Run sync", lambda: None, Where.THREAD, shown=()),
-        async_=Variant("Run async", last_words, Where.LOOP, shown=()),
+        sync=Variant("Run sync", lambda: None, Where.THREAD),
+        async_=Variant("Run async", last_words, Where.LOOP),
     )  # fmt: skip
     execution = None
 
@@ -308,3 +314,25 @@ async def test_a_run_giving_back_its_capacity_is_not_cut_short_by_a_disconnect(m
     await ws.disconnect()  # as the run gives its first gate back
 
     await asyncio.wait_for(given_back.wait(), 1)
+
+
+@pytest.mark.parametrize("who", ["run", "caller"])
+async def test_tasks_cancelled_before_they_began_leave_no_coroutine_never_awaited(recwarn, who):
+    execution = sleep_execution(tasks=3, seconds=5)
+    awaiting = asyncio.create_task(execution.execute())
+    await asyncio.sleep(0)  # main has made its tasks; none has begun
+    assert [record["start"] for record in execution.reporter.tasks] == [None] * 3
+
+    if who == "run":
+        execution.cancel("cancelled by the reader")
+        assert (await asyncio.wait_for(awaiting, 2)).status == "cancelled"
+    else:
+        awaiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(awaiting, 2)
+    del execution, awaiting  # what was never closed is freed, and warned about
+    for _ in range(3):
+        await asyncio.sleep(0)  # the loop lets go of the tasks' last steps
+    gc.collect()
+
+    assert [str(w.message) for w in recwarn if "never awaited" in str(w.message)] == []

@@ -16,7 +16,6 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from demos.base import Demo, Variant, Where
-from demos.reporting import task
 from demos.runner import DemoExecution
 from live import consumers, runtime
 from tests.sockets import HEADERS
@@ -132,26 +131,25 @@ async def test_a_connection_whose_async_run_was_stopped_is_freed_without_the_gar
         assert sockets[1]() is None, "the closed connection is still held, in a cycle"
 
 
-@task
 async def fails() -> None:
     await asyncio.sleep(0)
     raise ValueError("the service said no")
 
 
-@task
 async def succeeds() -> None:
     await asyncio.sleep(0)
 
 
 async def two_tasks_one_failing() -> None:
+    # This module is the program: the tasks made of its coroutines are reported.
     await asyncio.gather(fails(), succeeds())
 
 
 async def test_a_failed_async_program_is_freed_without_the_garbage_collector():
     demo = Demo(
         name="failing", title="", description="", params=(),
-        sync=Variant("Run sync", lambda: None, Where.THREAD, shown=()),
-        async_=Variant("Run async", two_tasks_one_failing, Where.LOOP, shown=()),
+        sync=Variant("Run sync", lambda: None, Where.THREAD),
+        async_=Variant("Run async", two_tasks_one_failing, Where.LOOP),
     )  # fmt: skip
     with no_cycle_collection():
         execution = DemoExecution(

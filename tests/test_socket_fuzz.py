@@ -23,7 +23,6 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from demos.http import close_shared_session
 from live import runtime, shutdown
 from live.protocol import MAX_FRAME_BYTES
 from tests.servers import free_port
@@ -277,7 +276,6 @@ def test_every_hostile_frame_gets_a_clean_answer_and_the_socket_survives(
             assert runtime.thread_gate().running == 0
         finally:
             runner.run(ws.disconnect())
-            runner.run(close_shared_session())
         assert runner.run(leftover_tasks()) == []
     assert shutdown.live_connections() == 0
     bad = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

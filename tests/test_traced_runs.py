@@ -5,8 +5,7 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from demos import blocking, sleep
-from demos.source import source_of
+from demos.catalog import catalog
 from live.models import DemoRun
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
@@ -38,9 +37,11 @@ def records_of(events: list[dict]) -> list[dict]:
     return [record for event in events if event["type"] == "trace" for record in event["records"]]
 
 
-def listing_line(variant, text: str) -> int:
-    lines = source_of(variant.shown).splitlines()
-    return next(number for number, line in enumerate(lines, start=1) if text in line)
+def listing_line(demo: str, mode: str, text: str) -> int:
+    """The line of the listing the reader sees (the whole program) that holds ``text``."""
+    lines = catalog()["demos"][demo]["modes"][mode]["source"].splitlines()
+    (number,) = [number for number, line in enumerate(lines, start=1) if text in line]
+    return number
 
 
 async def test_a_traced_run_sends_its_records_before_it_finishes_and_stores_them():
@@ -69,8 +70,8 @@ async def test_each_task_of_the_run_is_traced_on_its_own_lane_and_waits_for_its_
     created = [record for record in records if record["kind"] == "task_created"]
     lanes = {record["lane"]: record for record in created if record["lane"] is not None}
     assert sorted(lanes) == [0, 1, 2]
-    assert {record["name"] for record in lanes.values()} == {"say_hello_async"}
-    sleep_line = listing_line(sleep.DEMO.async_, "await asyncio.sleep(seconds)")
+    assert {record["name"] for record in lanes.values()} == {"say_hello"}
+    sleep_line = listing_line("sleep", "async", "await asyncio.sleep(seconds)")
     for record in lanes.values():
         steps = [r for r in records if r["kind"] == "step" and r["task"] == record["task"]]
         first, last = min(steps, key=lambda r: r["t"]), max(steps, key=lambda r: r["t"])
@@ -89,7 +90,7 @@ async def test_a_blocking_call_is_traced_at_its_line_for_about_as_long_as_it_blo
     events = await until_finished(ws)
     await ws.disconnect()
     blocked = [record for record in records_of(events) if record["kind"] == "blocked"]
-    block_line = listing_line(blocking.DEMO.sync, "time.sleep(block)")
+    block_line = listing_line("blocking", "sync", "time.sleep(block)")
     assert [record["line"] for record in blocked] == [block_line]
     assert 0.19 <= blocked[0]["end"] - blocked[0]["start"] < 0.5
 

@@ -1,5 +1,7 @@
 """The weather demo against the bundled simulator: good cities, failing cities, timeouts."""
 
+import asyncio
+import gc
 import json
 import socket
 import time
@@ -8,7 +10,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
-from demos.http import close_shared_session, weather_url
+from demos.params import ParamError
+from demos.programs import weather_async, weather_sync
+from demos.weather import DEMO
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 from weathersim.app import make_app, temperature_for
@@ -23,7 +27,6 @@ async def simulator(settings):
     settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
     settings.WEATHER_TIMEOUT = 0.5
     yield server
-    await close_shared_session()
     await server.close()
 
 
@@ -95,8 +98,6 @@ async def test_an_unreachable_service_fails_every_city_clearly(settings, mode):
     outcome = results(events)
     assert [outcome[i]["error"] for i in (0, 1)] == ["could not connect to the server"] * 2
     assert events[-1]["status"] == "failed"
-    if mode == "async":
-        await close_shared_session()
 
 
 async def test_the_async_run_asks_all_cities_at_once(simulator):
@@ -109,9 +110,19 @@ async def test_the_async_run_asks_all_cities_at_once(simulator):
     assert max(started) < first_end
 
 
-def test_a_city_can_only_ever_be_one_path_segment(settings):
+@pytest.mark.parametrize("program", [weather_sync, weather_async])
+def test_the_site_s_settings_say_where_each_program_asks(settings, program):
     settings.WEATHER_API_URL = "http://weather.example/services/json/"
-    assert weather_url("paris") == "http://weather.example/services/json/paris"
+    settings.WEATHER_TIMEOUT = 1.5
+    assert program.weather_url("paris") == "http://weather.example/services/json/paris"
+    assert program.TIMEOUT == 1.5
+    # What the cities param lets through can only ever be one path segment.
+    assert program.weather_url("a/b?c#d") == "http://weather.example/services/json/a%2Fb%3Fc%23d"
+
+
+def test_a_city_can_only_ever_be_one_path_segment():
+    (cities,) = DEMO.params
+    assert cities.clean(["paris", "Saint-Malo"]) == ["paris", "saint-malo"]
     hostile_cities = (
         "../admin",
         "paris/../../x",
@@ -123,8 +134,8 @@ def test_a_city_can_only_ever_be_one_path_segment(settings):
         "paris\n",
     )
     for hostile in hostile_cities:
-        with pytest.raises(ValueError, match="not a city name"):
-            weather_url(hostile)
+        with pytest.raises(ParamError, match="letters, digits or hyphens"):
+            cities.clean(["paris", hostile])
 
 
 @pytest.mark.parametrize("city", ["../../etc/passwd", "paris\n"])
@@ -184,3 +195,22 @@ async def test_once_the_service_is_back_the_next_run_works(simulator, settings, 
     events = await run_weather(mode, ["paris"])
     assert events[-1]["status"] == "ok"
     assert printed(events) == {0: f"Temperature at paris: {temperature_for('paris')} C"}
+
+
+async def test_a_cancelled_async_run_closes_the_session_its_program_opened(simulator, caplog):
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "w", "demo": "weather", "mode": "async"}
+    frame["params"] = {"cities": ["fail-hang", "paris"]}
+    await ws.send_to(text_data=json.dumps(frame))
+    while (await ws.receive_json_from(timeout=5))["type"] != "task_started":
+        pass
+    await ws.send_to(text_data=json.dumps({"type": "cancel", "id": "w"}))
+    while (event := await ws.receive_json_from(timeout=5))["type"] != "finished":
+        pass
+    await ws.disconnect()
+    gc.collect()
+    await asyncio.sleep(0)
+
+    assert event["status"] == "cancelled"
+    assert not [record for record in caplog.records if "Unclosed" in record.getMessage()]

@@ -1,0 +1,130 @@
+"""Every listing runs as it is shown: copied to a file, run with ``python``, same lines.
+
+Each demo's listing (the catalog's ``source``) is written to a file and run
+by this Python in a process of its own, outside the project, against a
+weather simulator this test starts; what it prints is compared with what the
+site's own run of that variant prints. Slow defaults are made small by
+editing the constants in the copy, the way a reader would, and the site's run
+is given the same parameters.
+"""
+
+import asyncio
+import json
+import os
+import re
+import sys
+
+import pytest
+from aiohttp.test_utils import TestServer
+from channels.testing import WebsocketCommunicator
+
+from demos.catalog import catalog
+from tests.sockets import HEADERS
+from tutorialsite.asgi import application
+from weathersim.app import make_app
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
+
+# demo, mode, parameters small enough for a test, and whether the lines come in
+# a defined order (one task after another) or not (tasks that run concurrently).
+CASES = [
+    ("sleep", "sync", {"tasks": 3, "seconds": 0.05}, True),
+    ("sleep", "async", {"tasks": 3, "seconds": 0.05}, False),
+    ("weather", "sync", {}, True),
+    ("weather", "async", {}, False),
+    ("blocking", "sync", {"tasks": 2, "block": 0.5}, False),
+    ("blocking", "async", {"tasks": 2, "block": 0.5}, False),
+    ("order", "sync", {}, True),
+    ("order", "async", {}, True),
+]
+# "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
+MEASURED = re.compile(r"\d+\.\d+")
+TOLERANCE = 0.1
+
+
+@pytest.fixture
+async def simulator(settings):
+    server = TestServer(make_app(latency_scale=0.05))
+    await server.start_server()
+    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
+    yield settings.WEATHER_API_URL
+    await server.close()
+
+
+def with_constants(source: str, params: dict) -> str:
+    """The listing with each parameter's constant set to ``params``' value."""
+    for name, value in params.items():
+        source, count = re.subn(
+            rf"^{name.upper()} = .*$", f"{name.upper()} = {value!r}", source, flags=re.M
+        )
+        assert count == 1, f"the listing declares {name.upper()} once"
+    return source
+
+
+async def run_as_script(source: str, folder, weather_url: str) -> list[str]:
+    script = folder / "program.py"
+    script.write_text(source, encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["WEATHER_API_URL"] = weather_url
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), cwd=folder, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert err == b""
+    return out.decode().splitlines()
+
+
+async def run_on_the_site(demo: str, mode: str, params: dict) -> list[str]:
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "s", "demo": demo, "mode": mode, "params": params}
+    await ws.send_to(text_data=json.dumps(frame))
+    lines = []
+    while (event := await ws.receive_json_from(timeout=10))["type"] not in {"finished", "error"}:
+        if event["type"] == "output":
+            lines.append(event["text"])
+    await ws.disconnect()
+    assert event["type"] == "finished"
+    assert event["status"] == "ok"
+    return lines
+
+
+def same_lines(standalone: list[str], site: list[str], ordered: bool) -> bool:
+    if not ordered:
+        standalone, site = sorted(standalone), sorted(site)
+    if len(standalone) != len(site):
+        return False
+    for mine, theirs in zip(standalone, site, strict=True):
+        if MEASURED.sub("#", mine) != MEASURED.sub("#", theirs):
+            return False
+        numbers = zip(MEASURED.findall(mine), MEASURED.findall(theirs), strict=True)
+        if any(abs(float(a) - float(b)) > TOLERANCE for a, b in numbers):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("demo", "mode", "params", "ordered"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in CASES],
+)
+async def test_the_listing_run_as_a_script_prints_what_the_site_s_run_prints(
+    simulator, tmp_path, demo, mode, params, ordered
+):
+    source = catalog()["demos"][demo]["modes"][mode]["source"]
+
+    standalone = await run_as_script(with_constants(source, params), tmp_path, simulator)
+    site = await run_on_the_site(demo, mode, params)
+
+    assert standalone, "the program printed something"
+    assert same_lines(standalone, site, ordered), (standalone, site)
+
+
+def test_lines_that_differ_only_by_a_measured_time_are_the_same():
+    assert same_lines(
+        ["loop blocked for 0.47 s", "step 1"], ["step 1", "loop blocked for 0.50 s"], False
+    )
+    assert not same_lines(["loop blocked for 0.47 s"], ["loop blocked for 0.97 s"], False)
+    assert not same_lines(["step 1", "step 2"], ["step 2", "step 1"], True)
+    assert not same_lines(["step 1"], ["step 1", "step 1"], False)
