@@ -205,26 +205,35 @@ class DemoExecution:
             # code costs no other run anything. Its lines are the listing's.
             program = instrument(private_program(variant.program))
             self.reporter.program = vars(program)
-            tracer = self._tracer = Tracer(
-                program, identify=task_identity, task_factory=TaskFactory()
-            )
+            main = getattr(program, variant.main.__name__)
+
+            def identify(coro: object) -> tuple[str, int | None]:
+                # The task running main runs this class's wrapper around it.
+                if getattr(coro, "cr_code", None) is _PRIVATE_MAIN:
+                    return main.__name__, None
+                return task_identity(coro)
+
+            tracer = self._tracer = Tracer(program, identify=identify, task_factory=TaskFactory())
             try:
-                main = getattr(program, variant.main.__name__)
-                return asyncio.run(self._private_main(main, tracer), loop_factory=tracer.new_loop)
+                with asyncio.Runner(loop_factory=tracer.new_loop) as runner:
+                    # Recording from before main's task is made, so that its
+                    # making and its first step are in the trace.
+                    self.reporter.check_cancelled()
+                    tracer.begin(self.reporter.start())
+                    return runner.run(self._private_main(main))
             finally:
                 tracer.close()
 
         context = contextvars.copy_context()
         return await self._loop.run_in_executor(self._executor, context.run, work)
 
-    async def _private_main(self, main: Callable[..., Any], tracer: Tracer | None = None) -> float:
+    async def _private_main(self, main: Callable[..., Any]) -> float:
         self.reporter.bind()
         self._private_loop = asyncio.get_running_loop()
         self._private_inner = asyncio.current_task()
         self.reporter.check_cancelled()  # cancelled while waiting for a thread
-        origin = self.reporter.start()
-        if tracer is not None:
-            tracer.begin(origin)
+        if not self.reporter.started:  # a traced run's clock started with its tracer
+            self.reporter.start()
         await main(**self.params)
         return self.reporter.now()
 
@@ -249,6 +258,9 @@ class DemoExecution:
             reason=reason,
             trace=self._tracer.records if self._tracer is not None else None,
         )
+
+
+_PRIVATE_MAIN = DemoExecution._private_main.__code__
 
 
 def _current_task_or_none() -> asyncio.Task[Any] | None:

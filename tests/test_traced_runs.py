@@ -151,3 +151,20 @@ async def test_a_cancelled_traced_run_stops_at_once_and_keeps_what_it_recorded()
     ends = [r for r in records if r["kind"] == "step" and r["state"] == "cancelled"]
     assert len(ends) >= 2, "both sleeping tasks end cancelled"
     assert (await DemoRun.objects.aget()).trace == records
+
+
+async def test_the_task_running_main_is_task_0_traced_from_its_first_step():
+    ws = await connect()
+    await ws.send_to(text_data=run_frame("order", mode="async"))
+    events = await until_finished(ws)
+    await ws.disconnect()
+    records = sorted(records_of(events), key=lambda record: record["t"])
+    created = [record for record in records if record["kind"] == "task_created"]
+    assert [(r["task"], r["name"], r["parent"]) for r in created] == [
+        (0, "main", None),
+        (1, "greet", 0),
+    ]
+    first_step = next(r for r in records if r["kind"] == "step" and r["task"] == 0)
+    source = catalog()["demos"]["order"]["modes"]["async"]["source"].splitlines()
+    assert source[first_step["line"] - 1].strip() == "await task"
+    assert first_step["awaits"] == "task 1"

@@ -32,17 +32,6 @@ AWAIT_THE_COROUTINE = "Await the coroutine"
 CREATE_A_TASK = "Create a task"
 MODES = {AWAIT_THE_COROUTINE: "sync", CREATE_A_TASK: "async"}
 
-# The tracer does not yet see the task that runs main from its first step: it
-# is made before tracing begins. Until it does, what the lesson says about
-# main's task is checked by the tests marked with this.
-MAIN_UNTRACED = pytest.mark.xfail(
-    reason=(
-        "server: the task running main is made before the tracer begins, so its "
-        "creation and first step are missing and it is named after the runner"
-    ),
-    strict=False,
-)
-
 
 @dataclass
 class TracedRun:
@@ -122,11 +111,13 @@ def test_the_call_soon_callback_is_queued_ahead_of_the_tasks_next_step(
     expect(lines.first).to_contain_text(re.compile(r"^\S.* \[\d+\.\d ms\] "))
     run.open_inspector()
     expect(run.inspector.previous).to_have_attribute("aria-disabled", "true")
-    # As the lesson says: the callback is queued first, so it runs before the task goes on.
-    expect(ready_queue(run)).to_have_text(["print(…)", re.compile(r" step$")])
+    # The first turn runs main's first step, which queues the callback.
+    expect(ready_queue(run)).to_have_text(["main step"])
 
     run.inspector.next.click()
     run.inspector.at_turn(2, run.turns)
+    # As the lesson says: the callback is queued first, so it runs before the task goes on.
+    expect(ready_queue(run)).to_have_text(["print(…)", re.compile(r" step$")])
     # The order demo is over within 0.1 s: its turns are timed in milliseconds.
     expect(run.inspector.position).to_have_text(re.compile(r" ms$"))
     run.inspector.next.focus()
@@ -152,9 +143,10 @@ def test_a_created_task_is_paused_at_the_sleep_inside_greet(page: Page) -> None:
     run = traced_run(page, EVENT_LOOP_LESSON, CREATE_A_TASK)
     run.open_inspector()
     sleeping = run.step_until_marked("await asyncio.sleep(0)")
-    expect(sleeping).to_contain_text("greet")
+    # The task greet runs in is a lane of its own: "task 0".
+    expect(sleeping).to_contain_text("task 0")
     line = line_of(catalog_source(page, "order", "async"), "await asyncio.sleep(0)")
-    expect(run.inspector.task("greet")).to_contain_text(
+    expect(run.inspector.task("task 0")).to_contain_text(
         re.compile(rf"(waiting for sleep 0 s|ready) at line {line}$")
     )
     # The listing is the one for this version, and the timeline shows where the turn is.
@@ -179,7 +171,6 @@ def test_awaiting_a_coroutine_makes_no_task_and_create_task_makes_one(
     assert len(run.of_kind("task_created")) == tasks, run.records
 
 
-@MAIN_UNTRACED
 def test_awaiting_a_coroutine_pauses_mains_own_task_inside_greet(page: Page) -> None:
     run = traced_run(page, EVENT_LOOP_LESSON, AWAIT_THE_COROUTINE)
     run.open_inspector()
@@ -187,14 +178,13 @@ def test_awaiting_a_coroutine_pauses_mains_own_task_inside_greet(page: Page) -> 
     expect(run.step_until_marked("await asyncio.sleep(0)")).to_contain_text("main")
 
 
-@MAIN_UNTRACED
 def test_main_waits_at_await_task_until_the_task_is_done(page: Page) -> None:
     run = traced_run(page, EVENT_LOOP_LESSON, CREATE_A_TASK)
     run.open_inspector()
-    expect(run.inspector.task("main_with_task")).to_be_visible(timeout=2_000)
+    expect(run.inspector.task("main")).to_be_visible(timeout=2_000)
     awaiting = run.step_until_marked("await task")
-    expect(awaiting).to_contain_text("main_with_task paused here")
-    expect(run.inspector.task("main_with_task")).to_contain_text("waiting for greet at line")
+    expect(awaiting).to_contain_text("main paused here")
+    expect(run.inspector.task("main")).to_contain_text("waiting for task 0 at line")
 
 
 def test_racing_both_versions_traces_each_and_names_no_winner(page: Page) -> None:
@@ -301,7 +291,7 @@ def test_each_sleeping_task_waits_on_its_lane_and_at_its_line(page: Page) -> Non
     expect(sleeping).to_contain_text("task 0, task 1, task 2 paused here")
     for name in ("task 0", "task 1", "task 2"):
         expect(run.inspector.task(name)).to_contain_text("waiting for sleep 0.25 s at line")
-        expect(run.inspector.task(name)).to_contain_text("say_hello_async()")
+        expect(run.inspector.task(name)).to_contain_text("say_hello()")
     expect(run.inspector.list_of("Timers")).to_have_text(
         [re.compile(rf"in 0\.2\d\d s .*: task {n} \(sleep 0\.25 s\)$") for n in range(3)]
     )
