@@ -25,17 +25,18 @@ from weathersim.app import make_app
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
-# demo, mode, parameters small enough for a test, and whether the lines come in
-# a defined order (one task after another) or not (tasks that run concurrently).
+# demo, mode, parameters small enough for a test, whether the lines come in a
+# defined order (one task after another) or not (tasks that run concurrently),
+# and how the site's run ends ("failed" where a task fails on purpose).
 CASES = [
-    ("sleep", "sync", {"tasks": 3, "seconds": 0.05}, True),
-    ("sleep", "async", {"tasks": 3, "seconds": 0.05}, False),
-    ("weather", "sync", {}, True),
-    ("weather", "async", {}, False),
-    ("blocking", "sync", {"tasks": 2, "block": 0.5}, False),
-    ("blocking", "async", {"tasks": 2, "block": 0.5}, False),
-    ("order", "sync", {}, True),
-    ("order", "async", {}, True),
+    ("sleep", "sync", {"tasks": 3, "seconds": 0.05}, True, "ok"),
+    ("sleep", "async", {"tasks": 3, "seconds": 0.05}, False, "ok"),
+    ("weather", "sync", {}, True, "ok"),
+    ("weather", "async", {}, False, "ok"),
+    ("blocking", "sync", {"tasks": 2, "block": 0.5}, False, "ok"),
+    ("blocking", "async", {"tasks": 2, "block": 0.5}, False, "ok"),
+    ("order", "sync", {}, True, "ok"),
+    ("order", "async", {}, True, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
@@ -76,7 +77,7 @@ async def run_as_script(source: str, folder, weather_url: str) -> list[str]:
     return out.decode().splitlines()
 
 
-async def run_on_the_site(demo: str, mode: str, params: dict) -> list[str]:
+async def run_on_the_site(demo: str, mode: str, params: dict, status: str) -> list[str]:
     ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
     assert (await ws.connect())[0]
     frame = {"type": "run", "id": "s", "demo": demo, "mode": mode, "params": params}
@@ -87,7 +88,7 @@ async def run_on_the_site(demo: str, mode: str, params: dict) -> list[str]:
             lines.append(event["text"])
     await ws.disconnect()
     assert event["type"] == "finished"
-    assert event["status"] == "ok"
+    assert event["status"] == status
     return lines
 
 
@@ -105,17 +106,22 @@ def same_lines(standalone: list[str], site: list[str], ordered: bool) -> bool:
     return True
 
 
+def test_every_variant_of_every_demo_is_run_as_a_script():
+    variants = {(name, mode) for name, demo in catalog()["demos"].items() for mode in demo["modes"]}
+    assert {(case[0], case[1]) for case in CASES} == variants
+
+
 @pytest.mark.parametrize(
-    ("demo", "mode", "params", "ordered"),
+    ("demo", "mode", "params", "ordered", "status"),
     [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in CASES],
 )
 async def test_the_listing_run_as_a_script_prints_what_the_site_s_run_prints(
-    simulator, tmp_path, demo, mode, params, ordered
+    simulator, tmp_path, demo, mode, params, ordered, status
 ):
     source = catalog()["demos"][demo]["modes"][mode]["source"]
 
     standalone = await run_as_script(with_constants(source, params), tmp_path, simulator)
-    site = await run_on_the_site(demo, mode, params)
+    site = await run_on_the_site(demo, mode, params, status)
 
     assert standalone, "the program printed something"
     assert same_lines(standalone, site, ordered), (standalone, site)
