@@ -9,7 +9,14 @@ from demos.registry import DEMOS
 
 
 def test_it_lists_every_registered_demo():
-    assert set(catalog()["demos"]) == {"sleep", "weather", "blocking", "order"}
+    assert set(catalog()["demos"]) == {
+        "sleep",
+        "weather",
+        "blocking",
+        "order",
+        "future",
+        "one_fails",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))
@@ -39,7 +46,8 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
     }
     assert traceable == {
         ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async"),
-        ("order", "sync"), ("order", "async"),
+        ("order", "sync"), ("order", "async"), ("future", "sync"), ("future", "async"),
+        ("one_fails", "sync"), ("one_fails", "async"),
     }  # fmt: skip
 
 

@@ -255,5 +255,5 @@ def test_demo_catalog_describes_every_demo(client):
 
     assert response.status_code == 200
     demos = response.json()["demos"]
-    assert set(demos) == {"sleep", "weather", "blocking", "order"}
+    assert set(demos) == {"sleep", "weather", "blocking", "order", "future", "one_fails"}
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

@@ -37,6 +37,10 @@ CASES = [
     ("blocking", "async", {"tasks": 2, "block": 0.5}, False, "ok"),
     ("order", "sync", {}, True, "ok"),
     ("order", "async", {}, True, "ok"),
+    ("future", "sync", {"delay": 0.05}, True, "ok"),
+    ("future", "async", {"delay": 0.05}, True, "ok"),
+    ("one_fails", "sync", {}, True, "failed"),
+    ("one_fails", "async", {}, True, "failed"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")

@@ -1,0 +1,18 @@
+"""One task of three fails: gather lets the others run on, a TaskGroup cancels them."""
+
+from demos.base import Demo, Variant, Where
+from demos.programs import one_fails_gather, one_fails_taskgroup
+
+DEMO = Demo(
+    name="one_fails",
+    title="When one task fails",
+    description=(
+        "Three jobs: quick ends at 0.1 s, faulty raises ValueError at 0.2 s, slow "
+        "would end at 0.4 s. Run them with gather, then in a TaskGroup."
+    ),
+    params=(),
+    # A private loop each: gather does not cancel the jobs it leaves behind,
+    # and one still running when a run is cancelled must die with its loop.
+    sync=Variant("With gather", one_fails_gather.main, Where.PRIVATE_LOOP),
+    async_=Variant("With a TaskGroup", one_fails_taskgroup.main, Where.PRIVATE_LOOP),
+)
