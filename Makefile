@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots
+.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots vendor
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -39,6 +39,11 @@ run: migrate
 # N daphne processes behind nginx at one address (needs REDIS_URL; see "Running in production").
 cluster: migrate nginx
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --processes $(N)
+
+# The code editor's CodeMirror modules in static/vendor/, from the versions pinned
+# in tools/vendor_codemirror.py (downloads from the npm registry).
+vendor: install
+	$(BIN)/python tools/vendor_codemirror.py
 
 lint: install
 	$(BIN)/ruff check .
