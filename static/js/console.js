@@ -32,10 +32,14 @@ export class DemoConsole {
     this.refreshEmpty();
   }
 
-  /** A line the demo printed; `who` names its task (or null for the program itself). */
-  output({ mode, task, t, who, text, warning }) {
-    const line = this.line(mode, t, task, warning ? "warning" : "output");
+  /**
+   * A line the demo printed; `who` names its task (or null for the program
+   * itself). `stderr`: it went to standard error, and says so in words.
+   */
+  output({ mode, task, t, who, text, warning, stderr = false }) {
+    const line = this.line(mode, t, task, stderr ? "stderr" : warning ? "warning" : "output");
     if (warning) line.append(h("span", { class: "console-flag", "aria-hidden": "true" }, "⚠ "));
+    if (stderr) line.append(h("span", { class: "console-stream" }, "stderr:"), " ");
     if (who) line.append(h("span", { class: "console-who" }, `${who}:`), " ");
     line.append(h("span", { class: "console-text" }, text));
     this.add(line);
@@ -52,6 +56,13 @@ export class DemoConsole {
     this.add(line);
   }
 
+  /** A Python traceback, kept as the interpreter wrote it: monospace, line by line. */
+  traceback({ mode, text }) {
+    const line = this.line(mode, null, null, "traceback");
+    line.append(h("pre", { class: "console-traceback" }, text));
+    this.add(line);
+  }
+
   /** Lines about the run itself (started, the summary, cancelled…). */
   note({ mode, t = null, text, kind = "note" }) {
     const line = this.line(mode, t, null, kind);
@@ -62,7 +73,9 @@ export class DemoConsole {
   line(mode, t, task, kind) {
     const attributes = { class: `console-line is-${kind}`, "data-mode": mode, "data-kind": kind };
     // Lines printed by (or about) a task carry its index, for tests and styling.
-    if (kind !== "note" && kind !== "summary") attributes["data-task"] = Number.isInteger(task) ? String(task) : "";
+    if (!["note", "summary", "traceback"].includes(kind)) {
+      attributes["data-task"] = Number.isInteger(task) ? String(task) : "";
+    }
     const line = h("li", attributes, h("span", { class: "console-mode" }, this.modeLabels[mode] || mode), " ");
     if (t !== null && t !== undefined) line.append(h("span", { class: "console-time" }, `[${this.time(t)}]`), " ");
     return line;

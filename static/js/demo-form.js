@@ -159,6 +159,15 @@ export class DemoForm {
     return { params, guess: guess.value, options };
   }
 
+  /**
+   * The yes/no options alone, for a run of the reader's own code: its
+   * constants replace the parameters, so they are neither read nor checked.
+   */
+  readOptions() {
+    this.hideFormError();
+    return Object.fromEntries(this.options.map((option) => [option.name, option.input.checked]));
+  }
+
   check(field) {
     const { param, input } = field;
     const raw = input.value.trim();

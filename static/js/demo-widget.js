@@ -11,6 +11,10 @@
  * steps through its turns. showTrace() puts a recorded trace in place of a
  * run's, for replays.
  *
+ * Each variant's listing can be edited (program-editor.js): "Run my version"
+ * sends the reader's code instead of parameters and streams like any run;
+ * the program's exception, if any, is shown in the console and on its line.
+ *
  * For automated browser tests the root carries data-state
  * (idle | running | done | error), each mode's result element carries
  * data-elapsed once finished, buttons carry data-action, console lines are
@@ -22,8 +26,10 @@ import { DemoForm } from "./demo-form.js";
 import { comparesSpeed, consoleTime, laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
+import { hashText } from "./drafts.js";
 import { guessText, inSentence, ratio, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
+import { ProgramEditor } from "./program-editor.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
 import { SourceView } from "./source-view.js";
@@ -135,6 +141,20 @@ export class DemoWidget {
       catalogModes: this.entry.modes,
       tabLabels: this.names,
     });
+    this.editors = Object.fromEntries(
+      MODES.map((mode) => {
+        const editor = new ProgramEditor({
+          demo: this.demo,
+          mode,
+          name: this.names[mode],
+          listing: this.entry.modes[mode].source,
+          hasParams: this.entry.params.length > 0,
+          onRun: (code) => this.runEdited(mode, code),
+        });
+        editor.mount(this.source.listing(mode));
+        return [mode, editor];
+      }),
+    );
     this.inspector = new Inspector({
       modes: MODES,
       names: this.names,
@@ -179,6 +199,14 @@ export class DemoWidget {
       h("div", { class: "demo-layout" }, h("div", { class: "demo-controls" }, this.form.element), output, code),
     );
     this.update();
+    this.reopenDrafts();
+  }
+
+  /** A reader who left with edited versions finds them in the editor again. */
+  reopenDrafts() {
+    const drafted = MODES.filter((mode) => this.editors[mode].hasDraft);
+    for (const mode of drafted) this.editors[mode].open();
+    if (drafted.length) this.source.select(drafted[0]);
   }
 
   /** The "Trace the event loop" box, for demos with a mode that runs on an event loop. */
@@ -212,17 +240,32 @@ export class DemoWidget {
     else if (action === "run-async") this.start(["async"]);
   }
 
-  start(modes) {
-    const values = this.form.read();
+  /** "Run my version" in `mode`'s editor. */
+  runEdited(mode, code) {
+    const editor = this.editors[mode];
+    if (editor.runButton.getAttribute("aria-disabled") === "true") {
+      const why = whyDisabled("run-edited", this);
+      editor.say(why);
+      this.say(why);
+      return;
+    }
+    this.start([mode], { code });
+  }
+
+  /** Runs the lesson's version of `modes` with the form's parameters, or the reader's `code` of one mode. */
+  start(modes, { code = null } = {}) {
+    const edited = code !== null;
+    const values = edited ? { params: {}, guess: null, options: this.form.readOptions() } : this.form.read();
     if (!values) {
       this.say("Nothing was sent: fix the highlighted value first.");
       return;
     }
     if (!this.socket.isOpen) {
       this.say("Not connected to the server, so nothing was sent. Reconnecting…");
+      if (edited) this.editors[modes[0]].say("Not connected to the server, so nothing was sent. Reconnecting…");
       return;
     }
-    const key = JSON.stringify(values.params);
+    const key = edited ? `code:${hashText(code)}` : JSON.stringify(values.params);
     for (const mode of MODES) {
       const other = this.runs[mode];
       // Two runs compare only with the same parameters: forget an older run
@@ -240,13 +283,24 @@ export class DemoWidget {
           params: values.params,
           guess: values.guess,
           traced: Boolean(values.options.trace) && this.traceable.includes(mode),
+          code,
+          sentKey: key,
         }),
     );
     for (const run of runs) {
       this.runs[run.mode] = run;
       this.console.clear(run.mode);
+      const frame = { type: "run", id: run.id, demo: this.demo, mode: run.mode };
+      // The reader's code carries its own constants: the protocol takes no params with it.
+      if (edited) {
+        frame.code = code;
+        this.editors[run.mode].clearError();
+        this.editors[run.mode].say("");
+        this.console.note({ mode: run.mode, text: "Running your version." });
+      } else {
+        frame.params = values.params;
+      }
       run.unfollow = this.socket.follow(run.id, (message) => this.onMessage(run, message));
-      const frame = { type: "run", id: run.id, demo: this.demo, mode: run.mode, params: values.params };
       if (run.traced) frame.trace = true;
       const sent = this.socket.send(frame);
       if (!sent) this.onMessage(run, { type: "disconnected" });
@@ -255,7 +309,8 @@ export class DemoWidget {
     const stillGoing = this.batch.filter((run) => run.isActive);
     this.batch = [...stillGoing, ...runs];
     if (modes.length === 1) this.source.select(modes[0]);
-    this.say(modes.length === 2 ? "Racing both versions…" : `Running ${this.names[modes[0]]}…`);
+    const which = edited ? `your version of ${this.names[modes[0]]}` : this.names[modes[0]];
+    this.say(modes.length === 2 ? "Racing both versions…" : `Running ${which}…`);
     this.update();
   }
 
@@ -292,7 +347,8 @@ export class DemoWidget {
       case "output":
         if (current && line) {
           const who = Number.isInteger(message.task) ? laneName(run.lanes, message.task) : null;
-          this.console.output({ mode, task: message.task, t: message.t, who, text: line.text, warning: line.warning });
+          const { text, warning, stderr } = line;
+          this.console.output({ mode, task: message.task, t: message.t, who, text, warning, stderr });
         }
         break;
       case "task_finished":
@@ -310,6 +366,8 @@ export class DemoWidget {
       case "finished":
         run.unfollow?.();
         if (current) {
+          if (run.error?.traceback) this.console.traceback({ mode, text: run.error.traceback });
+          if (run.error && run.isEdited) this.editors[mode].showError(run.error);
           const extra = run.outcome === "cancelled" ? " (cancelled)" : run.reason ? ` (${run.reason})` : "";
           this.console.note({ mode, text: `${run.summary}${extra}`, kind: "summary" });
           this.announceEnd(run);
@@ -319,7 +377,8 @@ export class DemoWidget {
         run.unfollow?.();
         if (current) {
           this.console.note({ mode, text: `Not run: ${run.errorMessage}`, kind: "error" });
-          if (message.code === "invalid_params") this.form.showServerError(run.errorMessage);
+          if (run.isEdited) this.editors[mode].say(`Not run: ${run.errorMessage}`);
+          else if (message.code === "invalid_params") this.form.showServerError(run.errorMessage);
           else this.form.showFormError(`${this.names[mode]} was not run: ${run.errorMessage}`);
           this.say(`${this.names[mode]} was not run: ${run.errorMessage}`);
         }
@@ -345,10 +404,8 @@ export class DemoWidget {
       return;
     }
     const speedup = this.speedupText();
-    const summary =
-      run.outcome === "cancelled"
-        ? `${this.names[run.mode]} was cancelled.`
-        : `${this.names[run.mode]}: ${run.summary}`;
+    const name = run.isEdited ? `Your version of ${this.names[run.mode]}` : this.names[run.mode];
+    const summary = run.outcome === "cancelled" ? `${name} was cancelled.` : `${name}: ${resultText(run)}`;
     this.say("");
     this.announcer.textContent = speedup ? `${summary} ${speedup}.` : summary;
   }
@@ -393,9 +450,12 @@ export class DemoWidget {
   showInspected(run, snapshot, marks) {
     for (const mode of MODES) this.timeline.setCursor(mode, null);
     this.source.clearMarks();
+    for (const mode of MODES) this.editors[mode].restoreMarks();
     if (!run) return;
     this.source.select(run.mode);
-    this.source.mark(run.mode, marks, { smooth: !reducedMotion.matches });
+    // A trace of the reader's code names lines of that code, which the editor shows.
+    if (run.isEdited && this.editors[run.mode].isOpen) this.editors[run.mode].mark(marks);
+    else this.source.mark(run.mode, marks, { smooth: !reducedMotion.matches });
     this.timeline.setCursor(run.mode, snapshot.time);
   }
 
@@ -414,6 +474,7 @@ export class DemoWidget {
     setDisabled(this.buttons["run-async"], offline || Boolean(this.runs.async?.isActive));
     setDisabled(this.buttons.race, offline || active);
     setDisabled(this.buttons.cancel, !active);
+    for (const mode of MODES) setDisabled(this.editors[mode].runButton, offline || Boolean(this.runs[mode]?.isActive));
     for (const mode of MODES) this.showResult(mode);
     this.showSpeedup();
     this.timeline.render(this.runs);
@@ -435,7 +496,7 @@ export class DemoWidget {
     element.dataset.status = run ? run.outcome || run.status : "none";
     if (run?.status === RunStatus.FINISHED) element.dataset.elapsed = String(run.elapsed);
     else delete element.dataset.elapsed;
-    summary.textContent = resultText(run);
+    summary.textContent = run?.isEdited ? `Your version: ${resultText(run)}` : resultText(run);
     guess.textContent =
       run && run.guess !== null && run.status === RunStatus.FINISHED ? `Your guess: ${guessText(run.guess)}.` : "";
   }
@@ -443,6 +504,8 @@ export class DemoWidget {
   speedupText() {
     if (!comparesSpeed(this.demo)) return "";
     const { sync, async } = this.runs;
+    // The reader's code may do anything: comparing it with the other version would teach nothing sure.
+    if (sync?.isEdited || async?.isEdited) return "";
     if (!comparable(sync) || !comparable(async) || JSON.stringify(sync.params) !== JSON.stringify(async.params))
       return "";
     const value = sync.elapsed / Math.max(async.elapsed, 0.001);
@@ -504,6 +567,9 @@ function resultText(run) {
         return `Cancelled after ${seconds(run.elapsed)}${why}.`;
       }
       if (run.outcome === "failed") {
+        if (run.error) return `${run.summary} ${run.error.type}: ${run.error.message}`.trim();
+        // A limit that stopped the reader's code says so in a sentence of its own.
+        if (run.isEdited && run.reason) return `${run.summary} ${run.reason}`.trim();
         if (run.reason) return `${run.summary} It failed: ${run.reason}.`;
         const failed = [...run.tasks.values()].filter((task) => task.ok === false).length;
         return `${run.summary} ${failed} of ${run.tasks.size} ${run.tasks.size === 1 ? "task" : "tasks"} failed.`;
@@ -529,6 +595,7 @@ function setDisabled(button, disabled) {
 function whyDisabled(action, widget) {
   if (widget.connection !== Status.OPEN) return "Not connected to the server yet. Reconnecting…";
   if (action === "cancel") return "Nothing is running.";
+  if (action === "run-edited") return "That version is already running; wait for it or cancel it.";
   return "That version is already running; wait for it or cancel it.";
 }
 

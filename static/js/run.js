@@ -32,12 +32,15 @@ export function newRunId(demo, mode) {
 const nowSeconds = () => performance.now() / 1000;
 
 export class Run {
-  constructor({ id, demo, mode, params, guess, traced = false }) {
+  /** `code`: the reader's own version of the program, or null for the lesson's (with `params`). */
+  constructor({ id, demo, mode, params, guess, traced = false, code = null, sentKey = null }) {
     this.id = id;
     this.demo = demo;
     this.mode = mode;
+    this.code = code;
     this.params = params; // replaced by the server's normalized params once accepted
-    this.sentKey = JSON.stringify(params); // the params as asked for, to compare runs by
+    this.sentKey = sentKey ?? JSON.stringify(params); // what was asked for, to compare runs by
+    this.error = null; // the program's exception, from "finished": { type, message, line, traceback }
     this.guess = guess;
     this.status = RunStatus.SENT;
     this.lanes = laneNames(demo, params);
@@ -54,6 +57,11 @@ export class Run {
     this.traced = traced; // the reader asked the server to trace its event loop
     this.trace = new Trace(); // filled by "trace" messages, in batches, before "finished"
     this.trace.setLanes(this.lanes);
+  }
+
+  /** A run of the reader's edited program rather than the lesson's. */
+  get isEdited() {
+    return this.code !== null;
   }
 
   get isActive() {
@@ -88,8 +96,11 @@ export class Run {
         return null;
       }
       case "output": {
-        const warning = warningOf(this.demo, this.params, message.task, String(message.text ?? ""));
-        const line = { t: message.t, text: String(message.text ?? ""), warning };
+        const text = String(message.text ?? "");
+        // What the program wrote to standard error (warnings, its own prints there).
+        const stderr = message.stream === "stderr";
+        const warning = stderr ? null : warningOf(this.demo, this.params, message.task, text);
+        const line = { t: message.t, text, warning, stderr };
         if (Number.isInteger(message.task)) this.task(message.task).outputs.push(line);
         return line;
       }
@@ -110,6 +121,7 @@ export class Run {
         this.elapsed = Number(message.elapsed) || 0;
         this.summary = String(message.summary || "");
         this.reason = String(message.reason || "");
+        this.error = programError(message.error);
         this.lastT = Math.max(this.lastT, this.elapsed);
         // Like the server's record: tasks cut off by a cancel or a crash end with the run.
         this.closeOpenTasks(this.elapsed, this.reason || this.outcome);
@@ -163,4 +175,17 @@ export class Run {
       }
     }
   }
+}
+
+/** The exception a program raised, as "finished" reports it, or null. */
+function programError(error) {
+  if (!error || typeof error !== "object") return null;
+  const whole = (value) => (Number.isInteger(value) && value > 0 ? value : null);
+  return {
+    type: String(error.type || "Error"),
+    message: String(error.message ?? ""),
+    line: whole(error.line),
+    column: whole(error.column),
+    traceback: String(error.traceback || ""),
+  };
 }

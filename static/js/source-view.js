@@ -47,6 +47,11 @@ export class SourceView {
     this.select(modes[0]);
   }
 
+  /** The read-only listing of `mode`, for an editor to take its place. */
+  listing(mode) {
+    return this.pres.get(mode);
+  }
+
   select(mode, { focus = false } = {}) {
     for (const [name, tab] of this.tabs) {
       const selected = name === mode;
