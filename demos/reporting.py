@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -316,17 +316,24 @@ _watched: dict[int, types.CodeType] = {}
 
 def watch_sync_program(module: types.ModuleType) -> None:
     """Report the calls ``module``'s ``main`` makes to the module's functions as tasks."""
+    watch_sync_code(
+        value.__code__
+        for value in list(vars(module).values())
+        if isinstance(value, types.FunctionType) and value.__globals__ is vars(module)
+    )
+
+
+def watch_sync_code(codes: Iterable[types.CodeType]) -> None:
+    """Report the calls a run's ``sync_main`` makes to any of ``codes`` as tasks."""
     tool = _sync_tool_id()
     if tool < 0:
         return
     events = sys.monitoring.events
     with _monitoring_lock:
-        for value in list(vars(module).values()):
-            if isinstance(value, types.FunctionType) and value.__globals__ is vars(module):
-                code = value.__code__
-                if id(code) not in _watched:
-                    _watched[id(code)] = code
-                    sys.monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)
+        for code in codes:
+            if id(code) not in _watched:
+                _watched[id(code)] = code
+                sys.monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)
 
 
 def _sync_tool_id() -> int:

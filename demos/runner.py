@@ -38,6 +38,9 @@ class RunResult:
     started: bool = True
     # The event loop's record of a traced run (demos.tracer), else None.
     trace: list[dict[str, Any]] | None = None
+    # A reader's program that raised or did not compile: type, message, line,
+    # traceback (sandbox.inside); a demo's own failures are its tasks'.
+    error: dict[str, Any] | None = None
 
 
 NOT_STARTED = "Cancelled before it started."

@@ -27,8 +27,9 @@ from lessons import services as lesson_services
 from live import runtime, services, shutdown, start_pacing, trace_sending
 from live.channel_layer import LAYER_ERRORS
 from live.connection_checks import WithoutConnectionChecks
-from live.limits import Unavailable, client_key
+from live.limits import Gate, Unavailable, client_key
 from live.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
+from live.sandboxed import SandboxedExecution
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class ActiveRun:
     request: RunRequest
     consumer: "DemoConsumer"
     task: asyncio.Task[None] | None = None
-    execution: DemoExecution | None = None
+    execution: "DemoExecution | SandboxedExecution | None" = None
     cancel_reason: str = field(default="")
     # Set once the run is over and gives back its capacity: nothing is left to
     # cancel, and cancelling its task then would cut that short.
@@ -212,17 +213,23 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         request = active.request
         demo = get_demo(request.demo)
         assert demo is not None  # parse_frame checked it
-        self.send_event(
-            {"type": "accepted", "id": request.id, "demo": demo.name, "mode": request.mode,
-             "params": request.params}
-        )  # fmt: skip
-        # A traced run has a private loop in a pool thread (demos.runner).
-        uses_thread = request.trace or demo.variant(request.mode).where != Where.LOOP
-        gates = (
-            (runtime.thread_gate(), runtime.running_gate())
-            if uses_thread
-            else (runtime.running_gate(),)
+        accepted = {"type": "accepted", "id": request.id, "demo": demo.name,
+                    "mode": request.mode, "params": request.params}  # fmt: skip
+        if request.code is not None:
+            accepted["code"] = True
+        self.send_event(accepted)
+        sandboxed = request.code is not None
+        # A traced run has a private loop in a pool thread (demos.runner); a
+        # reader's program runs in a sandbox, on a runner (live.sandboxed).
+        uses_thread = not sandboxed and (
+            request.trace or demo.variant(request.mode).where != Where.LOOP
         )
+        if sandboxed:
+            gates: tuple[Gate, ...] = (runtime.sandbox_gate(),)
+        elif uses_thread:
+            gates = (runtime.thread_gate(), runtime.running_gate())
+        else:
+            gates = (runtime.running_gate(),)
 
         def queued(position: int) -> None:
             self.send_event({"type": "queued", "id": request.id, "position": position})
@@ -233,24 +240,31 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             for gate in gates:
                 await gate.acquire(queued, self.client_key)
                 held += 1
-            if not uses_thread:
+            if not uses_thread and not sandboxed:
                 # A few programs start their clocks per turn of the loop, not a
                 # crowd's worth; a run cancelled meanwhile has not started.
                 await start_pacing.pacer().turn()
-            active.execution = execution = DemoExecution(
-                demo,
-                request.mode,
-                request.params,
-                emit=active.emit,
-                executor=runtime.sync_executor(),
-                trace=request.trace,
-            )
-            if request.trace:
+            execution: DemoExecution | SandboxedExecution
+            if request.code is not None:
+                execution = SandboxedExecution(
+                    request.code, request.mode, trace=request.trace, emit=active.emit
+                )
+            else:
+                execution = DemoExecution(
+                    demo,
+                    request.mode,
+                    request.params,
+                    emit=active.emit,
+                    executor=runtime.sync_executor(),
+                    trace=request.trace,
+                )
+            active.execution = execution
+            if request.trace and not sandboxed:
                 streaming = asyncio.create_task(
                     trace_sending.stream_records(request.id, execution.drain_trace, self.send_event)
                 )
             result = await execution.execute()
-            if request.trace:
+            if request.trace and not sandboxed:
                 trace_sending.send_records(request.id, execution.drain_trace, self.send_event)
         except Unavailable as error:
             # Waiting for the shared cap needs Redis; a run that started goes on without it.
@@ -286,12 +300,18 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         }
         if result.reason:
             finished["reason"] = result.reason
+        if result.error is not None:
+            finished["error"] = result.error
         self.send_event(finished)
         # Queued for storing, and this task ends: the run's objects are let go
         # at once, while the connection still waits for the store (run_tasks).
         self._track(
             services.demo_run_record(
-                demo=demo.name, mode=request.mode, params=request.params, result=result
+                demo=demo.name,
+                mode=request.mode,
+                params=request.params,
+                result=result,
+                code=request.code or "",
             )
         )
 

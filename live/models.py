@@ -25,6 +25,11 @@ class DemoRun(models.Model):
         blank=True,
         help_text="A traced run's event-loop records (docs/protocol.md); empty when not traced.",
     )
+    code = models.TextField(
+        blank=True,
+        default="",
+        help_text="A reader's own program, run in a sandbox; empty for the demo's own.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

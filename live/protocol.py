@@ -15,6 +15,10 @@ from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import get_demo
 
 MAX_FRAME_BYTES = 16 * 1024
+# A run of the reader's own program carries it whole: up to MAX_CODE_BYTES of
+# UTF-8, which JSON's escapes can make up to six times longer on the wire.
+MAX_CODE_BYTES = 32 * 1024
+MAX_CODE_FRAME_BYTES = 6 * MAX_CODE_BYTES + 1024
 # \Z, not "$", which also accepts a trailing newline ("ok\n" would be an id).
 RUN_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 MODES = ("sync", "async")
@@ -44,6 +48,9 @@ class RunRequest:
     params: dict[str, Any]
     # Record the run at the level of its event loop (demos.tracer).
     trace: bool = False
+    # The reader's own version of the listing of ``demo``'s ``mode``, run in a
+    # sandbox (sandbox/), or None for the demo's own program.
+    code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +71,17 @@ Request = RunRequest | CancelRequest | WatchRequest
 def parse_frame(text: str | None, data: bytes | None) -> Request:
     if text is None:
         raise ProtocolError("bad_message", "send JSON text frames, not binary ones")
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
-        raise ProtocolError("bad_message", f"a frame may hold at most {MAX_FRAME_BYTES} bytes")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_CODE_FRAME_BYTES:
+        raise ProtocolError("bad_message", _FRAME_RULE)
     try:
         message = _DECODER.decode(text)
     except (ValueError, RecursionError):
         raise ProtocolError("bad_message", "the frame is not valid JSON") from None
     if not isinstance(message, dict):
         raise ProtocolError("bad_message", "the frame must be a JSON object")
+    if size > MAX_FRAME_BYTES and not (message.get("type") == "run" and "code" in message):
+        raise ProtocolError("bad_message", _FRAME_RULE, _usable_id(message.get("id")))
     run_id = _usable_id(message.get("id"))
     match message.get("type"):
         case "run":
@@ -91,6 +101,10 @@ def parse_frame(text: str | None, data: bytes | None) -> Request:
 
 
 _TYPES = 'use "run", "cancel" or "watch"'
+_FRAME_RULE = (
+    f"a frame may hold at most {MAX_FRAME_BYTES} bytes "
+    f"({MAX_CODE_FRAME_BYTES} for a run with its code)"
+)
 
 
 _ID_RULE = '"id" must be 1 to 64 letters, digits, "_" or "-"'
@@ -125,15 +139,46 @@ def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
     mode = message.get("mode")
     if mode not in MODES:
         raise ProtocolError("bad_message", '"mode" must be "sync" or "async"', run_id)
+    trace = message.get("trace", False)
+    if type(trace) is not bool:
+        raise ProtocolError("bad_message", '"trace" must be true or false', run_id)
+    if "code" in message:
+        code = _parse_code(message, run_id)
+        return RunRequest(id=run_id, demo=demo.name, mode=mode, params={}, trace=trace, code=code)
     try:
         params = clean_params(demo.params, message.get("params", {}))
     except ParamError as exc:
         raise ProtocolError("invalid_params", str(exc), run_id) from None
-    trace = message.get("trace", False)
-    if type(trace) is not bool:
-        raise ProtocolError("bad_message", '"trace" must be true or false', run_id)
     if trace and demo.variant(mode).where is Where.THREAD:
         raise ProtocolError(
             "bad_message", "this variant runs in a thread, with no event loop to trace", run_id
         )
     return RunRequest(id=run_id, demo=demo.name, mode=mode, params=params, trace=trace)
+
+
+def _parse_code(message: dict[str, Any], run_id: str) -> str:
+    """The reader's program: text, valid UTF-8, at most MAX_CODE_BYTES, and no params.
+
+    Its constants are its parameters (``TASKS = 5``); a traced run traces the
+    first event loop it makes, whichever listing it came from.
+    """
+    code = message["code"]
+    if not isinstance(code, str) or not code.strip():
+        raise ProtocolError("bad_message", '"code" must be the program\'s text', run_id)
+    try:
+        size = len(code.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ProtocolError("bad_message", '"code" must be valid UTF-8 text', run_id) from None
+    if size > MAX_CODE_BYTES:
+        raise ProtocolError(
+            "code_too_large",
+            f"a program may hold at most {MAX_CODE_BYTES // 1024} KiB; this one has "
+            f"{size / 1024:.1f} KiB",
+            run_id,
+        )
+    if message.get("params") not in (None, {}):
+        raise ProtocolError(
+            "bad_message", "a run with code takes no params: its constants are its parameters",
+            run_id,
+        )  # fmt: skip
+    return code

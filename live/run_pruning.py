@@ -78,7 +78,8 @@ def _prune_batch(demo: str, mode: str, keep: int) -> int:
 
 
 def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
-    """Delete the runs up to ``up_to_id``; the status of each one deleted.
+    """Delete the runs up to ``up_to_id``; the status of each one deleted ("reader" for a
+    run of a reader's own program).
 
     One statement, not QuerySet.delete(): that would load every old run to
     send a post_delete signal for each, and pruning changes no count a page
@@ -89,7 +90,9 @@ def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
     table = connection.ops.quote_name(DemoRun._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s RETURNING status",
+            f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s "
+            "RETURNING status, code",
             [demo, mode, up_to_id],
         )
-        return [status for (status,) in cursor.fetchall()]
+        # A reader's own program's runs go uncounted, as the page counts them (live.selectors).
+        return [status if not code else "reader" for (status, code) in cursor.fetchall()]

@@ -61,6 +61,7 @@ class RunRow:
     timeline: str  # JSON
     reason: str
     trace: str | None = None  # JSON, for a traced run
+    code: str = ""  # a reader's own program, run in a sandbox
 
     @classmethod
     def of(
@@ -74,10 +75,11 @@ class RunRow:
         timeline: list,
         reason: str,
         trace: list | None = None,
+        code: str = "",
     ) -> "RunRow":
         return cls(
             demo, mode, json.dumps(params), status, elapsed, json.dumps(timeline), reason,
-            None if trace is None else json.dumps(trace),
+            None if trace is None else json.dumps(trace), code,
         )  # fmt: skip
 
     def model(self) -> DemoRun:
@@ -90,6 +92,7 @@ class RunRow:
             timeline=json.loads(self.timeline),
             reason=self.reason,
             trace=None if self.trace is None else json.loads(self.trace),
+            code=self.code,
         )
 
 
@@ -248,10 +251,11 @@ def _insert(rows: list[RunRow]) -> list[int]:
 
 
 _COLUMNS = (
-    "demo", "mode", "params", "status", "elapsed", "timeline", "reason", "trace", "created_at"
+    "demo", "mode", "params", "status", "elapsed", "timeline", "reason", "trace", "code",
+    "created_at",
 )  # fmt: skip
 _JSON_COLUMNS = {"params", "timeline", "trace"}
-ROWS_PER_STATEMENT = 500  # 4,500 parameters: far below SQLite's and PostgreSQL's limits
+ROWS_PER_STATEMENT = 500  # 5,000 parameters: far below SQLite's and PostgreSQL's limits
 
 
 def _insert_rows(rows: list[RunRow]) -> list[int]:
@@ -282,7 +286,7 @@ def _insert_rows(rows: list[RunRow]) -> list[int]:
             params: list[object] = []
             for row in chunk:
                 params += (row.demo, row.mode, row.params, row.status, row.elapsed,
-                           row.timeline, row.reason, row.trace, created_at)  # fmt: skip
+                           row.timeline, row.reason, row.trace, row.code, created_at)  # fmt: skip
             values = ", ".join([one_row] * len(chunk))
             cursor.execute(f"{into} VALUES {values} RETURNING {quote('id')}", params)
             # Ids are given in VALUES order; RETURNING promises no order.

@@ -48,6 +48,16 @@ def thread_gate() -> CapacityGate:
 
 
 @cache
+def sandbox_gate() -> CapacityGate:
+    """Readers' own programs this process has sandboxes running for (sandbox/).
+
+    A runner takes no more than it has slots for; this keeps one site process
+    from filling the runners' queue, and its readers hear their place in line.
+    """
+    return CapacityGate(capacity=settings.DEMO_SANDBOXES, per_client=settings.DEMO_SANDBOXES)
+
+
+@cache
 def rate_limiter() -> StartLimit:
     count, period = settings.DEMO_RATE_LIMIT
     if settings.REDIS_URL:
@@ -64,5 +74,6 @@ def socket_counter() -> SocketCounter:
 def reset() -> None:
     if sync_executor.cache_info().currsize:
         sync_executor().shutdown(wait=False, cancel_futures=True)
-    for made in (sync_executor, running_gate, thread_gate, rate_limiter, socket_counter):
+    for made in (sync_executor, running_gate, thread_gate, sandbox_gate, rate_limiter,
+                 socket_counter):  # fmt: skip
         made.cache_clear()

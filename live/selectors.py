@@ -26,7 +26,8 @@ async def demo_stats(*, demos: list[str]) -> dict[str, dict[str, Any]]:
     for name in dict.fromkeys(demos):
         per_mode = {}
         for mode in DemoRun.Mode.values:
-            runs = DemoRun.objects.filter(demo=name, mode=mode, status=DemoRun.Status.OK)
+            # The demo's own program only: a reader's version is not the one the page shows.
+            runs = DemoRun.objects.filter(demo=name, mode=mode, status=DemoRun.Status.OK, code="")
             recent = [
                 elapsed
                 async for elapsed in runs.order_by("-created_at").values_list("elapsed", flat=True)[
@@ -49,7 +50,7 @@ async def _finished_runs(demos: list[str]) -> Counter[tuple[str, str]]:
     gone from the count, not yet in the tally) would show the page too few.
     """
     kept = (
-        DemoRun.objects.filter(demo__in=demos, status=DemoRun.Status.OK)
+        DemoRun.objects.filter(demo__in=demos, status=DemoRun.Status.OK, code="")
         .values_list("demo", "mode")
         .annotate(runs=Count("id"))
         .order_by()

@@ -9,7 +9,7 @@ STORE_ATTEMPTS = 4
 
 
 def demo_run_record(
-    *, demo: str, mode: str, params: dict, result: RunResult
+    *, demo: str, mode: str, params: dict, result: RunResult, code: str = ""
 ) -> asyncio.Future[int | None]:
     """Store a finished run, retrying a briefly locked or unreachable database.
 
@@ -28,5 +28,6 @@ def demo_run_record(
         timeline=result.tasks,
         reason=result.reason[:300],
         trace=result.trace,
+        code=code,
     )
     return run_writer.writer().submit(row, attempts=STORE_ATTEMPTS)

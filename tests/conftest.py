@@ -33,6 +33,10 @@ from tests.html_reader import Element, form_data, parse_html
 # People (no passwords: hashing one costs a third of a second; force_login needs none)
 
 
+# The in-process sandbox runner and weather simulator (tests/sandboxes.py).
+pytest_plugins = ["tests.sandboxes"]
+
+
 @pytest.fixture
 def editor(django_user_model):
     return django_user_model.objects.create_user(

@@ -26,6 +26,7 @@ _START = {
     "redis-server": "apt-get install redis-server",
     "Chromium": "apt-get install chromium, or set CHROMIUM_PATH",
     "nginx": "make nginx, or apt-get install nginx",
+    "bubblewrap": "make bubblewrap, or apt-get install bubblewrap",
 }
 
 
@@ -35,6 +36,14 @@ def unavailable(service: str, why: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"on CI, {message}", pytrace=False)
     pytest.skip(message)
+
+
+def bwrap_binary() -> str:
+    """bubblewrap, which runs readers' programs (sandbox/)."""
+    found = shutil.which("bwrap")
+    if found is None:
+        unavailable("bubblewrap", "bwrap is not on the PATH")
+    return found
 
 
 def reachable(url: str, timeout: float = 1.0) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from sandbox.limits import limits_from
 from tutorialsite.env import (
     ImproperlyConfiguredEnv,
     env_bool,
@@ -303,6 +304,14 @@ DEMO_LEASE_SECONDS = env_float("DEMO_LEASE_SECONDS", 15.0, minimum=1.0, maximum=
 # pruned and only counted (live.run_pruning). At least 500: a page's median
 # looks at the newest 500 that finished well.
 DEMO_RUNS_KEPT = env_int("DEMO_RUNS_KEPT", 10_000, minimum=500, maximum=10_000_000)
+# Readers' own programs, run by sandbox runners (sandbox/, docs/security.md):
+# how many run at once in a runner process and in each site process (more wait
+# in the queue, as demos do), what each may use, and how long the site waits
+# for a runner to take a run before telling the reader none is there.
+DEMO_SANDBOXES = env_int("DEMO_SANDBOXES", 4, minimum=1, maximum=256)
+SANDBOX_LIMITS = limits_from(env_int, env_float)
+SANDBOX_CHANNEL = "sandbox-runs"
+SANDBOX_ANSWER_SECONDS = env_float("SANDBOX_ANSWER_SECONDS", 10.0, minimum=0.5, maximum=600.0)
 # Live lesson updates: how many lessons one socket may watch at once.
 LESSON_WATCHES_PER_CONNECTION = 5
 WEATHER_API_URL = env_url(
