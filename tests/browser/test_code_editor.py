@@ -1,24 +1,34 @@
 """Editing a demo's program: the editor, the reader's draft, and "Run my version".
 
-Tests named "UI:" in their docstring answer runs of the reader's code with
+Tests whose docstring starts with "UI:" answer runs of the reader's code with
 hand-made server messages (code_runs.py) in the protocol's format: they check
-what the page does with them, not the sandbox that runs the code. Everything
-else, lesson runs included, goes to the real server.
+what the page does with exact errors and limits, not the sandbox. The
+"end_to_end" tests run the reader's code for real, in a site with Redis and
+a sandbox runner (they skip without Redis or bubblewrap).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests import services
+from tests.servers import ROOT, Site, running_site
+from tutorialsite.processes import stop
 
 from .accessibility import in_both_themes
 from .code_runs import FakeCodeRuns, raised, refused, stopped, tasks_run
+from .conftest import ACTION_TIMEOUT_MS, PageProblems
 from .test_keyboard import is_focused, tab_to
+from .test_loop_inspector import Inspector
+from .test_traced_runs import TracedRun, trace_records
 from .widget import SLEEP_LESSON, DemoWidget
 
 DRAFT_KEY = "code-draft:v1:sleep:async"
@@ -67,17 +77,19 @@ class Editor:
         return "\n".join(self.box.locator(".cm-line").all_text_contents())
 
     def replace_line(self, old: str, new: str) -> None:
-        """Selects the line that starts with ``old`` by keyboard and types ``new`` over it."""
+        """Selects the line that starts with ``old`` by keyboard and types ``new`` over it.
+
+        The line's indentation stays: Shift+Home selects back to it, not past it.
+        """
         number = next(
             index
             for index, line in enumerate(self.text().splitlines(), start=1)
             if line.startswith(old)
         )
-        line = self.box.locator(".cm-line").nth(number - 1)
-        line.click()
-        self.page.keyboard.press("Home")
-        self.page.keyboard.press("Shift+End")
-        self.page.keyboard.type(new)
+        self.box.locator(".cm-line").nth(number - 1).click()
+        self.page.keyboard.press("End")
+        self.page.keyboard.press("Shift+Home")
+        self.page.keyboard.type(new.lstrip(" "))
 
     def marked_lines(self) -> Locator:
         return self.box.locator(".cm-line.is-marked")
@@ -483,3 +495,107 @@ def test_the_editor_fits_a_phone(new_page: Callable[..., Page]) -> None:
     editor.widget.wait_for("done")
     expect(editor.widget.lanes("async", state="ok")).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+# End to end: the reader's code runs in a real sandbox ---------------------------
+
+REDIS_DB = 12  # this file's own database, emptied before use
+
+
+@pytest.fixture(scope="module")
+def sandbox_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A site whose readers' programs really run: Redis for its channel layer, and a runner."""
+    services.bwrap_binary()
+    redis = services.redis_url(REDIS_DB)
+    services.redis_flush(redis)
+    folder = tmp_path_factory.mktemp("sandbox-site")
+    with running_site(folder, REDIS_URL=redis, DEMO_RATE_LIMIT="600/m") as site:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "sandbox"],
+            cwd=ROOT,
+            env=site.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield site
+        finally:
+            stop(runner)
+
+
+@pytest.fixture
+def sandbox_page(browser: Browser, sandbox_site: Site) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=sandbox_site.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    problems = PageProblems()
+    page = context.new_page()
+    problems.watch(page)
+    yield page
+    context.close()
+    assert not problems.found, "the browser reported problems:\n" + "\n".join(problems.found)
+
+
+def test_end_to_end_five_tasks_of_my_version_run_and_draw_five_lanes(sandbox_page: Page) -> None:
+    editor = Editor.open(sandbox_page)
+    editor.replace_line("TASKS = ", "TASKS = 5")
+    editor.replace_line("SECONDS = ", "SECONDS = 0.3")
+    editor.button("Run my version").click()
+    editor.widget.wait_for("done")
+    expect(editor.widget.lanes("async", state="ok")).to_have_count(5)
+    expect(editor.widget.console_lines("async", "output")).to_have_count(5)
+    expect(editor.widget.console_lines("async", "output").first).to_contain_text("Hello")
+    elapsed = editor.widget.elapsed("async")
+    assert 0.3 <= elapsed < 3
+    expect(editor.widget.result("async")).to_contain_text("Your version:")
+    expect(editor.problem).to_be_empty()
+
+
+def test_end_to_end_an_exception_in_my_version_marks_its_line(sandbox_page: Page) -> None:
+    editor = Editor.open(sandbox_page)
+    editor.replace_line("    print(", '    print("Hello", 1 / 0)')
+    number = next(
+        i for i, line in enumerate(editor.text().splitlines(), start=1) if "1 / 0" in line
+    )
+    editor.button("Run my version").click()
+    editor.widget.wait_for("done")
+    traceback = editor.widget.root.locator(".console-lines li[data-kind='traceback'] pre")
+    expect(traceback).to_contain_text("ZeroDivisionError: division by zero")
+    expect(traceback).to_contain_text(f"line {number}")
+    expect(editor.problem).to_contain_text(f"error on line {number}: ZeroDivisionError")
+    expect(editor.marked_lines()).to_have_count(1)
+    expect(editor.marked_lines()).to_contain_text("1 / 0")
+
+
+def test_end_to_end_a_syntax_error_is_shown_at_its_line(sandbox_page: Page) -> None:
+    editor = Editor.open(sandbox_page)
+    editor.replace_line("TASKS = ", "TASKS = = 5")
+    number = next(
+        i for i, line in enumerate(editor.text().splitlines(), start=1) if "= = 5" in line
+    )
+    editor.button("Run my version").click()
+    editor.widget.wait_for("done")
+    expect(editor.problem).to_contain_text(f"Nothing ran: line {number}")
+    expect(editor.marked_lines()).to_contain_text("TASKS = = 5")
+    expect(editor.widget.lanes("async")).to_have_count(0)
+    assert editor.widget.elapsed("async") == 0
+
+
+def test_end_to_end_my_version_traced_can_be_inspected_on_its_own_lines(
+    sandbox_page: Page,
+) -> None:
+    records = trace_records(sandbox_page)
+    editor = Editor.open(sandbox_page)
+    editor.replace_line("TASKS = ", "TASKS = 2")
+    editor.replace_line("SECONDS = ", "SECONDS = 0.2")
+    editor.widget.root.get_by_label("Trace the event loop").check()
+    editor.button("Run my version").click()
+    editor.widget.wait_for("done")
+    expect(editor.widget.lanes("async", state="ok")).to_have_count(2)
+    run = TracedRun(editor.widget, Inspector(editor.widget), records)
+    run.open_inspector()
+    # The inspector marks lines of the reader's code, in the editor, not in the hidden listing.
+    run.step_until(lambda: editor.marked_lines().count() > 0)
+    expect(editor.marked_lines().first).to_be_visible()
+    assert editor.widget.root.locator(".code-line.is-marked").count() == 0
