@@ -448,14 +448,24 @@ export class DemoWidget {
 
   /** The inspector moved (or closed: run is null): mark the code and the timeline. */
   showInspected(run, snapshot, marks) {
+    // Opening an editor takes a moment: only the latest snapshot may mark it.
+    this.inspected = (this.inspected || 0) + 1;
+    const serial = this.inspected;
     for (const mode of MODES) this.timeline.setCursor(mode, null);
     this.source.clearMarks();
     for (const mode of MODES) this.editors[mode].restoreMarks();
     if (!run) return;
     this.source.select(run.mode);
-    // A trace of the reader's code names lines of that code, which the editor shows.
-    if (run.isEdited && this.editors[run.mode].isOpen) this.editors[run.mode].mark(marks);
-    else this.source.mark(run.mode, marks, { smooth: !reducedMotion.matches });
+    // A trace of the reader's code names lines of that code, which the editor
+    // shows (reopened if the reader closed it): never the lesson's listing.
+    if (run.isEdited) {
+      const editor = this.editors[run.mode];
+      editor.open().then(() => {
+        if (serial === this.inspected) editor.mark(marks);
+      });
+    } else {
+      this.source.mark(run.mode, marks, { smooth: !reducedMotion.matches });
+    }
     this.timeline.setCursor(run.mode, snapshot.time);
   }
 

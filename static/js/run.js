@@ -43,7 +43,7 @@ export class Run {
     this.error = null; // the program's exception, from "finished": { type, message, line, traceback }
     this.guess = guess;
     this.status = RunStatus.SENT;
-    this.lanes = laneNames(demo, params);
+    this.lanes = this.knownLanes();
     this.tasks = new Map(); // index -> { index, start, end, ok, error, outputs: [{ t, text, warning }] }
     this.queuePosition = null;
     this.elapsed = null;
@@ -81,7 +81,7 @@ export class Run {
     switch (message.type) {
       case "accepted":
         if (message.params && typeof message.params === "object") this.params = message.params;
-        this.lanes = laneNames(this.demo, this.params);
+        this.lanes = this.knownLanes();
         this.trace.setLanes(this.lanes);
         this.status = RunStatus.RUNNING;
         return null;
@@ -141,6 +141,14 @@ export class Run {
       default:
         return null;
     }
+  }
+
+  /**
+   * Lane names known before any task starts, from the params. The reader's
+   * code may make any tasks in any order: its lanes are named as they come.
+   */
+  knownLanes() {
+    return this.isEdited ? [] : laneNames(this.demo, this.params);
   }
 
   task(index) {

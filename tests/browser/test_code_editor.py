@@ -158,6 +158,33 @@ def test_the_draft_is_kept_across_a_reload_and_reset_restores_the_lessons_versio
     expect(widget.root.locator(".program-editor[data-mode='async']")).to_be_hidden()
 
 
+def test_each_variant_keeps_its_own_draft_and_closing_keeps_it(page: Page) -> None:
+    editor = Editor.open(page)
+    editor.replace_line("TASKS = ", "TASKS = 7")
+    editor.button("Close the editor").click()
+    # Closed, the lesson's listing is back, with word that the edit is kept.
+    expect(editor.panel.locator("pre.source-code")).to_contain_text("TASKS = 3")
+    expect(editor.panel.locator(".editor-draft-note")).to_have_text(
+        "Your edited version is kept here."
+    )
+    assert "TASKS = 7" in editor.stored_draft()["code"]
+
+    widget = editor.widget
+    widget.root.get_by_role("tab", name="sync", exact=True).click()
+    sync_panel = widget.root.locator(".source-panel:not([hidden])")
+    expect(sync_panel.locator(".editor-draft-note")).to_be_hidden()
+    sync_panel.get_by_role("button", name="Edit", exact=True).click()
+    sync_box = widget.root.locator(".program-editor[data-mode='sync']")
+    expect(sync_box.locator(".cm-content")).to_be_focused()
+    assert "\n".join(sync_box.locator(".cm-line").all_text_contents()) == catalog_source(
+        page, "sync"
+    )
+
+    widget.root.get_by_role("tab", name="async", exact=True).click()
+    editor.panel.get_by_role("button", name="Edit", exact=True).click()
+    assert "TASKS = 7" in editor.text()
+
+
 def test_a_draft_of_an_older_listing_says_the_lessons_version_changed(page: Page) -> None:
     page.goto(SLEEP_LESSON)
     older = {"code": "print('my old edit')\n", "base": "an-older-listing", "saved": 1}
@@ -593,9 +620,11 @@ def test_end_to_end_my_version_traced_can_be_inspected_on_its_own_lines(
     editor.button("Run my version").click()
     editor.widget.wait_for("done")
     expect(editor.widget.lanes("async", state="ok")).to_have_count(2)
+    # Closed after the run, the editor comes back to show where the inspected steps are.
+    editor.button("Close the editor").click()
     run = TracedRun(editor.widget, Inspector(editor.widget), records)
     run.open_inspector()
-    # The inspector marks lines of the reader's code, in the editor, not in the hidden listing.
+    # The inspector marks lines of the reader's code, in the editor, not in the listing.
     run.step_until(lambda: editor.marked_lines().count() > 0)
     expect(editor.marked_lines().first).to_be_visible()
     assert editor.widget.root.locator(".code-line.is-marked").count() == 0
