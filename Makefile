@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx lint format install migrate superuser clean bench-overload bench screenshots vendor
+.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx bubblewrap redis-server lint format install migrate superuser clean bench-overload bench screenshots vendor
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -33,7 +33,9 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_lessons
 
-run: migrate
+# Readers' own programs run in bubblewrap sandboxes on a runner process, which a
+# private redis-server connects to daphne when REDIS_URL is not set.
+run: migrate bubblewrap redis-server
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 # N daphne processes behind nginx at one address (needs REDIS_URL; see "Running in production").
@@ -88,18 +90,30 @@ chromium:
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-# `make cluster` and its tests run Debian's nginx; install it when missing. A policy-rc.d
-# that refuses (exit 101) keeps the package from starting nginx as a service on port 80.
-nginx:
-	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || ( \
-		if [ ! -e /usr/sbin/policy-rc.d ]; then \
-			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
-		fi; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx )
+# Install a Debian package without letting it start a service: a policy-rc.d that
+# refuses (exit 101) keeps nginx off port 80 and redis-server off 6379.
+define install_without_service
+	if [ ! -e /usr/sbin/policy-rc.d ]; then \
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+	fi; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(1)
+endef
 
-# On CI the tests that need PostgreSQL, Redis, Chromium or nginx fail, never skip, if one is missing.
-ci: services chromium nginx test test-shared test-tracer-3.13
+# `make cluster` and its tests run Debian's nginx; install it when missing.
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || ( $(call install_without_service,nginx) )
+
+bubblewrap:
+	@command -v bwrap >/dev/null || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap; }
+
+redis-server:
+	@command -v redis-server >/dev/null || ( $(call install_without_service,redis-server) )
+
+# On CI the tests that need PostgreSQL, Redis, Chromium, nginx or bubblewrap fail, never skip,
+# if one is missing.
+ci: services chromium nginx bubblewrap test test-shared test-tracer-3.13
 
 # Benchmarks of what readers feel (docs/performance.md); QUICK=1 for a short run.
 # Starts its own server and database; writes bench/results/<scenario>.json.

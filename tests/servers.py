@@ -24,6 +24,7 @@ from tests import services
 from tests.html_reader import form_data, parse_html
 from tutorialsite.cluster import Cluster
 from tutorialsite.processes import start, stop
+from tutorialsite.sandbox_runner import PrivateRedis, start_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,26 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextlib.contextmanager
-def running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
+def running_site(tmp: Path, *, sandboxes: bool = False, **extra_env: str) -> Iterator[Site]:
+    """The site in daphne beside its weather simulator; with ``sandboxes``, also a
+    sandbox runner for readers' programs, fed by a private Redis (as ``serve`` does)."""
+    with contextlib.ExitStack() as stack:
+        if sandboxes:
+            services.bwrap_binary()
+            redis = PrivateRedis().start()
+            stack.callback(redis.stop)
+            extra_env["REDIS_URL"] = redis.url
+        site = stack.enter_context(_running_site(tmp, **extra_env))
+        if sandboxes:
+            runner = start_runner(
+                redis.url, site.weather_url, environ=site.env, stdout=subprocess.DEVNULL
+            )
+            stack.callback(stop, runner)
+        yield site
+
+
+@contextlib.contextmanager
+def _running_site(tmp: Path, **extra_env: str) -> Iterator[Site]:
     weather_port, port = free_port(), free_port()
     env = site_env(tmp / "site.sqlite3", weather_port, **extra_env)
     manage(env, "migrate", "--noinput")

@@ -23,7 +23,8 @@ async def show_temperature(session: aiohttp.ClientSession, city: str) -> None:
 async def main(cities: tuple[str, ...] = CITIES) -> None:
     timeout = aiohttp.ClientTimeout(total=TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        # return_exceptions: one failing city must not cancel the others.
+        # return_exceptions: one failing city must not end main, closing the
+        # session, while the other cities still wait for their answers.
         await asyncio.gather(
             *(show_temperature(session, city) for city in cities), return_exceptions=True
         )

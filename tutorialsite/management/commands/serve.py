@@ -1,6 +1,8 @@
 """Start every process the site needs on one machine and stop them all together.
 
-The weather simulator and daphne run as child processes. With ``--processes N``
+The weather simulator, daphne and a sandbox runner for readers' programs run
+as child processes (the runner, and a private Redis to reach it when
+REDIS_URL is not set, come from tutorialsite.sandbox_runner). With ``--processes N``
 (N > 1), N daphne processes on unix sockets sit behind the real nginx at the
 one address, run with deploy/nginx.conf as production runs them
 (tutorialsite.cluster). Ctrl-C (SIGINT) or SIGTERM stops them all and waits
@@ -18,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tutorialsite.cluster import ASGI_APP, Cluster, ClusterError
 from tutorialsite.processes import StartFailed, start, stop
+from tutorialsite.sandbox_runner import PrivateRedis, missing_tools, start_runner
 
 # How a child ends when someone stops it: cleanly, or by the signal before it had
 # its handlers in place.
@@ -39,6 +42,11 @@ class Command(BaseCommand):
             help="Do not start the weather simulator (WEATHER_API_URL points elsewhere).",
         )
         parser.add_argument(
+            "--no-runner",
+            action="store_true",
+            help="Do not start a sandbox runner (runners run elsewhere, fed by REDIS_URL).",
+        )
+        parser.add_argument(
             "--processes",
             type=int,
             default=1,
@@ -52,12 +60,15 @@ class Command(BaseCommand):
         port: int,
         weather_port: int,
         no_simulator: bool,
+        no_runner: bool,
         processes: int,
         **kw,
     ):
         self._check_processes(processes)
         children: dict[str, subprocess.Popen] = {}
         cluster = None
+        private_redis: PrivateRedis | None = None
+        daphne_env = dict(os.environ)
         stopping = False
 
         def ask_to_stop(signum, frame) -> None:
@@ -69,9 +80,12 @@ class Command(BaseCommand):
         try:
             if not no_simulator:
                 children["the weather simulator"] = self._start_simulator(weather_port)
+            if not no_runner:
+                private_redis = self._start_runner(children, daphne_env)
             if processes == 1:
                 children["daphne"] = subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APP]
+                    [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APP],
+                    env=daphne_env,
                 )
             else:
                 cluster = Cluster(processes, host, port).start()
@@ -101,7 +115,40 @@ class Command(BaseCommand):
             if cluster is not None:
                 cluster.stop()
             stop(*children.values())
+            if private_redis is not None:
+                private_redis.stop()
             self.stdout.write("Stopped.")
+
+    def _start_runner(
+        self, children: dict[str, subprocess.Popen], daphne_env: dict[str, str]
+    ) -> PrivateRedis | None:
+        """Start a sandbox runner, and a private Redis for it without REDIS_URL.
+
+        The private Redis also becomes daphne's channel layer (its REDIS_URL),
+        the only way the two processes can reach each other. Returns it, to stop.
+        """
+        missing = missing_tools()
+        if missing:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Readers' own programs cannot run: {' and '.join(missing)} "
+                    "missing (make run installs them)."
+                )
+            )
+            return None
+        private = None
+        redis_url = settings.REDIS_URL
+        if not redis_url:
+            private = PrivateRedis().start()
+            redis_url = daphne_env["REDIS_URL"] = private.url
+            self.stdout.write(f"A private Redis on {private.socket} feeds the sandbox runner")
+        try:
+            children["the sandbox runner"] = start_runner(redis_url)
+        except StartFailed:
+            if private is not None:
+                private.stop()
+            raise
+        return private
 
     def _check_processes(self, processes: int) -> None:
         if processes < 1:
