@@ -282,7 +282,8 @@ export class DemoWidget {
           mode,
           params: values.params,
           guess: values.guess,
-          traced: Boolean(values.options.trace) && this.traceable.includes(mode),
+          // The reader's code may make an event loop in either variant: the server traces its first.
+          traced: Boolean(values.options.trace) && (edited || this.traceable.includes(mode)),
           code,
           sentKey: key,
         }),

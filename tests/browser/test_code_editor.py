@@ -3,25 +3,21 @@
 Tests whose docstring starts with "UI:" answer runs of the reader's code with
 hand-made server messages (code_runs.py) in the protocol's format: they check
 what the page does with exact errors and limits, not the sandbox. The
-"end_to_end" tests run the reader's code for real, in a site with Redis and
-a sandbox runner (they skip without Redis or bubblewrap).
+"end_to_end" tests run the reader's code for real, in a site with its own
+Redis and sandbox runner (they skip without bubblewrap).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests import services
-from tests.servers import ROOT, Site, running_site
-from tutorialsite.processes import stop
+from tests.servers import Site, running_site
 
 from .accessibility import in_both_themes
 from .code_runs import FakeCodeRuns, raised, refused, stopped, tasks_run
@@ -254,6 +250,24 @@ def test_with_tracing_ticked_my_version_asks_for_a_trace(
     fake_runs.answer(tasks_run(3, 0.1))
     editor.button("Run my version").click()
     editor.widget.wait_for("done")
+    assert fake_runs.sent[0]["trace"] is True
+
+
+def test_my_version_of_the_sync_program_may_be_traced_too(
+    page: Page, fake_runs: FakeCodeRuns
+) -> None:
+    """UI: the reader's sync program may make an event loop; the server traces the first."""
+    widget = DemoWidget.open(page, SLEEP_LESSON)
+    widget.root.get_by_role("tab", name="sync", exact=True).click()
+    widget.root.locator(".source-panel:not([hidden])").get_by_role(
+        "button", name="Edit", exact=True
+    ).click()
+    widget.root.get_by_label("Trace the event loop").check()
+    widget.root.locator(".program-editor[data-mode='sync']").get_by_role(
+        "button", name="Run my version"
+    ).click()
+    widget.wait_for("done")
+    assert fake_runs.sent[0]["mode"] == "sync"
     assert fake_runs.sent[0]["trace"] is True
 
 
@@ -526,28 +540,13 @@ def test_the_editor_fits_a_phone(new_page: Callable[..., Page]) -> None:
 
 # End to end: the reader's code runs in a real sandbox ---------------------------
 
-REDIS_DB = 12  # this file's own database, emptied before use
-
 
 @pytest.fixture(scope="module")
 def sandbox_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A site whose readers' programs really run: Redis for its channel layer, and a runner."""
-    services.bwrap_binary()
-    redis = services.redis_url(REDIS_DB)
-    services.redis_flush(redis)
+    """A site whose readers' programs really run: a private Redis and a sandbox runner."""
     folder = tmp_path_factory.mktemp("sandbox-site")
-    with running_site(folder, REDIS_URL=redis, DEMO_RATE_LIMIT="600/m") as site:
-        runner = subprocess.Popen(
-            [sys.executable, "-m", "sandbox"],
-            cwd=ROOT,
-            env=site.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            yield site
-        finally:
-            stop(runner)
+    with running_site(folder, sandboxes=True, DEMO_RATE_LIMIT="600/m") as site:
+        yield site
 
 
 @pytest.fixture
