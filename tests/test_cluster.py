@@ -7,6 +7,7 @@ cap on connections per address) is tested here.
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
@@ -22,7 +23,7 @@ from django.core.management import CommandError, call_command
 
 from tests import services
 from tests.servers import ROOT, free_port, manage, running_cluster, site_env
-from tests.sockets import outcome, reader, run
+from tests.sockets import outcome, reader, run, until
 from tutorialsite.cluster import PRODUCTION_CONFIG, ClusterError, render_site
 
 REDIS_DB = 13  # this file's own database, emptied before use
@@ -104,6 +105,7 @@ def test_serve_runs_several_processes_behind_nginx_and_stops_them_all(shared_env
             "daphne",
             "nginx: master process",
             "nginx: worker process",
+            "sandbox",
             "weathersim",
         ]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
@@ -115,6 +117,26 @@ def test_serve_runs_several_processes_behind_nginx_and_stops_them_all(shared_env
                 return await run(socket, "through-nginx", 0.05)
 
         assert outcome(asyncio.run(one_run())) == "ok"
+
+        async def readers_program() -> list[dict]:
+            # The runner serve started takes it from the same Redis.
+            async with reader(site) as socket:
+                await socket.send(
+                    json.dumps(
+                        {
+                            "type": "run",
+                            "id": "own",
+                            "demo": "sleep",
+                            "mode": "async",
+                            "code": "print('mine')\n",
+                        }
+                    )
+                )
+                return await until(socket, "own", {"finished", "error"})
+
+        events = asyncio.run(readers_program())
+        assert outcome(events) == "ok"
+        assert [e["text"] for e in events if e["type"] == "output"] == ["mine"]
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=30)  # the output ends when every process has
     finally:
