@@ -116,8 +116,9 @@ redis-server:
 ci: services chromium nginx bubblewrap test test-shared test-tracer-3.13
 
 # Benchmarks of what readers feel (docs/performance.md); QUICK=1 for a short run.
-# Starts its own server and database; writes bench/results/<scenario>.json.
-bench: install
+# Starts its own server and database; writes bench/results/<scenario>.json. The
+# sandbox scenario runs readers' programs, in bubblewrap, fed by a redis-server.
+bench: install bubblewrap redis-server
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
 # 2,000 readers at once against small caps (bench/results/overload.json), then

@@ -3,12 +3,16 @@
 One daphne process, SQLite (a fresh database per run, so the bench never
 touches the developer's), the in-memory channel layer and the bundled weather
 simulator. Only the demo caps and the rate limit are raised, so the load a
-scenario applies is measured rather than refused. Everything started here is
-stopped again, whatever happens.
+scenario applies is measured rather than refused. A scenario that runs
+readers' own programs asks for a site with sandboxes: then, as ``make run``
+does, a private Redis on a unix socket carries the channel layer and a sandbox
+runner (``python -m sandbox``) takes the programs from it. Everything started
+here is stopped again, whatever happens.
 """
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutorialsite.processes import start, stop
+from tutorialsite.sandbox_runner import PrivateRedis, start_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -51,6 +56,8 @@ class Site:
     daphne: subprocess.Popen
     env: dict[str, str]
     log: Path
+    # With sandboxes: the runner taking readers' programs (its output is in ``log``).
+    runner: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -113,25 +120,45 @@ class Workspace:
         )
 
     @contextlib.contextmanager
-    def site(self, name: str = "site") -> Iterator[Site]:
-        """A daphne process serving ``bench.asgi``; several may be started in turn."""
+    def site(self, name: str = "site", *, sandboxes: bool = False) -> Iterator[Site]:
+        """A daphne process serving ``bench.asgi``; several may be started in turn.
+
+        With ``sandboxes``, daphne's channel layer is a private Redis, and a
+        sandbox runner on the same Redis runs readers' programs; both are
+        stopped with daphne. Without, the in-memory layer, as every other
+        scenario measures it.
+        """
         port = free_port()
         log = self.folder / f"daphne-{name}-{port}.log"
-        with log.open("wb") as out:
-            daphne = start(
-                [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), ASGI_APP],
-                f"http://{HOST}:{port}/bench/raw/hello/",
-                name="daphne",
-                timeout=START_SECONDS,
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            yield Site(port=port, daphne=daphne, env=self.env, log=log)
-        finally:
-            stop(daphne, grace=STOP_GRACE_SECONDS)
+        with contextlib.ExitStack() as stack:
+            env = self.env
+            if sandboxes:
+                missing = [tool for tool in ("bwrap", "redis-server") if not shutil.which(tool)]
+                if missing:
+                    raise RuntimeError(f"a site with sandboxes needs {' and '.join(missing)}")
+                redis = PrivateRedis().start()
+                stack.callback(redis.stop)
+                env = {**self.env, "REDIS_URL": redis.url}
+            with log.open("wb") as out:
+                daphne = start(
+                    [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), ASGI_APP],
+                    f"http://{HOST}:{port}/bench/raw/hello/",
+                    name="daphne",
+                    timeout=START_SECONDS,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+                stack.callback(stop, daphne, grace=STOP_GRACE_SECONDS)
+                runner = None
+                if sandboxes:
+                    runner = start_runner(
+                        redis.url, env["WEATHER_API_URL"], environ=env,
+                        stdout=out, stderr=subprocess.STDOUT,
+                    )  # fmt: skip
+                    stack.callback(stop, runner, grace=STOP_GRACE_SECONDS)
+            yield Site(port=port, daphne=daphne, env=env, log=log, runner=runner)
 
     def close(self) -> None:
         stop(self.simulator, grace=STOP_GRACE_SECONDS)
