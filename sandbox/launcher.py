@@ -123,6 +123,53 @@ class WeatherBridge:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+class CpuShare:
+    """A cgroup (v1 cpu controller) every sandbox of this runner joins, with a small weight.
+
+    Niceness alone does not keep the site first: with the scheduler's
+    autogroups, each session is weighed as a whole, and every sandbox starts
+    sessions of its own (bwrap's ``--new-session``, or the program's
+    ``setsid()``), each as heavy as the site's. A cgroup takes them out of
+    autogrouping and weighs them all together, and nothing inside can leave
+    it. Made only where a runner as root finds the v1 controller (a host
+    under systemd sets ``CPUWeight=`` on the runner's unit instead).
+    """
+
+    ROOT = Path("/sys/fs/cgroup/cpu")
+    SHARES = 64  # against 1,024 for each of the site's own processes and sessions
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        if os.geteuid() != 0 or not (self.ROOT / "cpu.shares").exists():
+            return
+        path = self.ROOT / _own_cgroup("cpu").lstrip("/") / f"asyncio-sandboxes-{os.getpid()}"
+        try:
+            path.mkdir()
+            (path / "cpu.shares").write_text(str(self.SHARES))
+        except OSError:
+            logger.info("sandboxes share the CPU by niceness only: no cpu cgroup for them")
+            return
+        self.path = path
+
+    def join_path(self) -> bytes | None:
+        return None if self.path is None else str(self.path / "cgroup.procs").encode()
+
+    def close(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
+
+
+def _own_cgroup(controller: str) -> str:
+    """This process's cgroup path for a v1 ``controller`` ("/" when none is named)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return path
+    return "/"
+
+
 class Launcher:
     """Starts sandboxes for one runner process: paths, the weather bridge, the limits."""
 
@@ -152,6 +199,7 @@ class Launcher:
         os.chmod(self.folder, 0o755)
         self._write_etc()
         self.bridge = WeatherBridge(weather_url, self.folder) if weather_url else None
+        self.cpu_share = CpuShare()
         # Binds that root makes in each launch's private mount namespace,
         # source -> mount point in self.folder; bwrap then binds the mount point.
         self._staged: list[tuple[str, str]] = []
@@ -174,6 +222,7 @@ class Launcher:
     async def close(self) -> None:
         if self.bridge is not None:
             await self.bridge.close()
+        self.cpu_share.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # The sandbox's file system ---------------------------------------------------
@@ -248,9 +297,16 @@ class Launcher:
         staged = self._staged
         libc = getattr(self, "_libc", None)
         uid = self.uid_base + slot
+        cpu_share = self.cpu_share.join_path()
 
         def prepare() -> None:  # in the child, between fork and exec: no locks, no logging
             os.setsid()
+            if cpu_share is not None:
+                group = os.open(cpu_share, os.O_WRONLY)
+                try:
+                    os.write(group, b"0")  # this process, and all it will start
+                finally:
+                    os.close(group)
             if staged and libc is not None:
                 os.unshare(os.CLONE_NEWNS)
                 ms_rec, ms_private, ms_bind, ms_rdonly, ms_remount = 16384, 1 << 18, 4096, 1, 32
