@@ -144,7 +144,11 @@ def test_without_javascript_the_text_is_all_there_and_the_demo_says_why_not(
     expect(page.get_by_role("heading", level=1)).to_have_text("Blocking vs non-blocking code")
     expect(page.locator(".lesson-header .meta")).to_contain_text(re.compile(r"\d+ min read"))
     expect(page.locator(".lesson-body pre code").first).to_contain_text("def say_hello")
-    expect(page.get_by_role("navigation", name="On this page").get_by_role("link")).to_have_count(6)
+    sections = page.locator(".lesson-body h2").count()  # one link for each section
+    assert sections >= 6
+    expect(page.get_by_role("navigation", name="On this page").get_by_role("link")).to_have_count(
+        sections
+    )
     expect(page.get_by_role("link", name=re.compile("^Next "))).to_be_visible()
     expect(page.locator(".demo-fallback")).to_have_text(
         "This live demo runs on the server and needs JavaScript to show its results."
