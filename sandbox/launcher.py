@@ -73,7 +73,6 @@ class Outcome:
     error: dict[str, Any] | None = None
     tasks: list[dict[str, Any]] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
-    started: bool = True
 
 
 def bwrap_path() -> str | None:
@@ -391,7 +390,6 @@ class _Run:
         if weather and launcher.bridge is not None:
             port = urlsplit(launcher.inside_weather_url()).port
             request["weather"] = {"port": port, "socket": INSIDE_WEATHER}
-        started_at = time.perf_counter()
         try:
             self.process = await asyncio.create_subprocess_exec(
                 *launcher.command(weather=weather),
@@ -405,11 +403,14 @@ class _Run:
                 preexec_fn=launcher._preexec(slot),
                 limit=self.limits.output_bytes + 1024,
             )
+        except BaseException:
+            os.close(events_read)
+            raise
         finally:
             os.close(events_write)
         process = self.process
         try:
-            return await self._watch(process, request, events_read, started_at, stop)
+            return await self._watch(process, request, events_read, stop)
         finally:
             if process.returncode is None:
                 _kill(process)
@@ -421,7 +422,6 @@ class _Run:
         process: asyncio.subprocess.Process,
         request: dict[str, Any],
         events_fd: int,
-        started_at: float,
         stop: asyncio.Event,
     ) -> Outcome:
         loop = asyncio.get_running_loop()
@@ -468,7 +468,7 @@ class _Run:
             if cancelled:
                 with contextlib.suppress(ProcessLookupError):
                     await asyncio.shield(process.wait())
-        return self._outcome(process.returncode, started_at)
+        return self._outcome(process.returncode)
 
     def _stop(self, why: str, process: asyncio.subprocess.Process) -> None:
         if self.stopped is None:
@@ -569,7 +569,7 @@ class _Run:
                     event["stream"] = kind
                 self.send(event)
 
-    def _outcome(self, returncode: int | None, started_at: float) -> Outcome:
+    def _outcome(self, returncode: int | None) -> Outcome:
         limits = self.limits
         elapsed = self.exit_elapsed
         if elapsed is None:
