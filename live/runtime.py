@@ -53,8 +53,12 @@ def sandbox_gate() -> CapacityGate:
 
     A runner takes no more than it has slots for; this keeps one site process
     from filling the runners' queue, and its readers hear their place in line.
+    One client holds at most two of them, so one reader's programs cannot
+    take every sandbox of a process.
     """
-    return CapacityGate(capacity=settings.DEMO_SANDBOXES, per_client=settings.DEMO_SANDBOXES)
+    return CapacityGate(
+        capacity=settings.DEMO_SANDBOXES, per_client=min(2, settings.DEMO_SANDBOXES)
+    )
 
 
 @cache

@@ -1,5 +1,6 @@
 """A reader's own program over the websocket: run in a sandbox, streamed like a demo."""
 
+import asyncio
 import json
 
 import pytest
@@ -223,3 +224,20 @@ async def test_a_run_with_code_refuses_params_and_anything_but_text(extra, code)
     await ws.disconnect()
     assert reply["type"] == "error"
     assert reply["code"] == code
+
+
+@pytest.mark.usefixtures("sandbox_runner")
+async def test_one_reader_holds_two_sandboxes_at_most_and_waits_in_line_for_more():
+    code = "import time\n\ntime.sleep(0.5)\nprint('done')\n"
+    first, second = await connect(), await connect()  # one reader, two pages
+    await first.send_to(text_data=code_frame(code, run_id="a"))
+    await first.send_to(text_data=code_frame(code, run_id="b"))
+    await asyncio.sleep(0.1)
+    await second.send_to(text_data=code_frame(code, run_id="c"))
+    third = await until_finished(second)
+    for ws in (first, second):
+        await ws.disconnect()
+    kinds = [event["type"] for event in third]
+    assert kinds[:2] == ["accepted", "queued"]
+    assert third[1]["position"] == 1
+    assert third[-1]["status"] == "ok"
