@@ -56,3 +56,12 @@ def outcome(events: list[dict]) -> str:
     """How a run ended: its status (ok, failed, cancelled), or the code it was refused with."""
     last = events[-1]
     return last.get("status") or last.get("code") or f"no end yet: {last}"
+
+
+async def own_program(site: str, code: str, run_id: str = "own") -> list[dict]:
+    """A reader's own program run on the site at ``site`` (on its sandbox runner):
+    every message about it, to the last."""
+    async with reader(site) as socket:
+        frame = {"type": "run", "id": run_id, "demo": "sleep", "mode": "async", "code": code}
+        await socket.send(json.dumps(frame))
+        return await until(socket, run_id, {"finished", "error"})

@@ -7,7 +7,6 @@ cap on connections per address) is tested here.
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import signal
@@ -23,7 +22,7 @@ from django.core.management import CommandError, call_command
 
 from tests import services
 from tests.servers import ROOT, free_port, manage, running_cluster, site_env
-from tests.sockets import outcome, reader, run, until
+from tests.sockets import outcome, own_program, reader, run
 from tutorialsite.cluster import PRODUCTION_CONFIG, ClusterError, render_site
 
 REDIS_DB = 13  # this file's own database, emptied before use
@@ -118,23 +117,9 @@ def test_serve_runs_several_processes_behind_nginx_and_stops_them_all(shared_env
 
         assert outcome(asyncio.run(one_run())) == "ok"
 
-        async def readers_program() -> list[dict]:
-            # The runner serve started takes it from the same Redis.
-            async with reader(site) as socket:
-                await socket.send(
-                    json.dumps(
-                        {
-                            "type": "run",
-                            "id": "own",
-                            "demo": "sleep",
-                            "mode": "async",
-                            "code": "print('mine')\n",
-                        }
-                    )
-                )
-                return await until(socket, "own", {"finished", "error"})
+        # The runner serve started takes it from the same Redis.
 
-        events = asyncio.run(readers_program())
+        events = asyncio.run(own_program(site, "print('mine')\n"))
         assert outcome(events) == "ok"
         assert [e["text"] for e in events if e["type"] == "output"] == ["mine"]
         serve.send_signal(signal.SIGINT)

@@ -5,7 +5,6 @@ and the runner to meet in, and stops it, with everything else, on Ctrl-C.
 """
 
 import asyncio
-import json
 import os
 import re
 import signal
@@ -18,7 +17,7 @@ import pytest
 
 from tests import services
 from tests.servers import ROOT, free_port, manage, site_env
-from tests.sockets import outcome, reader, until
+from tests.sockets import outcome, own_program
 from tests.test_cluster import descendants, read_until
 from tutorialsite.processes import answers
 
@@ -49,22 +48,9 @@ def test_serve_runs_readers_programs_through_a_private_redis_and_stops_it(tmp_pa
         names = sorted("redis-server" if "redis" in name else name for name in started.values())
         assert names == ["daphne", "redis-server", "sandbox", "weathersim"]
 
-        async def readers_program() -> list[dict]:
-            async with reader(site) as socket:
-                await socket.send(
-                    json.dumps(
-                        {
-                            "type": "run",
-                            "id": "own",
-                            "demo": "sleep",
-                            "mode": "async",
-                            "code": "print('mine')\n",
-                        }
-                    )
-                )
-                return await until(socket, "own", {"finished", "error"})
+        # The runner serve started takes it from the same Redis.
 
-        events = asyncio.run(readers_program())
+        events = asyncio.run(own_program(site, "print('mine')\n"))
         assert outcome(events) == "ok"
         assert [e["text"] for e in events if e["type"] == "output"] == ["mine"]
         serve.send_signal(signal.SIGINT)

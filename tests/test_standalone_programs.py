@@ -1,9 +1,9 @@
 """Every listing runs as it is shown: copied to a file, run with ``python``, same lines.
 
 Each demo's listing (the catalog's ``source``) is written to a file and run
-by this Python in a process of its own, outside the project, against a
-weather simulator this test starts; what it prints is compared with what the
-site's own run of that variant prints. Slow defaults are made small by
+by this Python in a process of its own, outside the project, against the
+weather simulator a fixture starts (tests/sandboxes.py); what it prints is
+compared with what the site's own run of that variant prints. Slow defaults are made small by
 editing the constants in the copy, the way a reader would, and the site's run
 is given the same parameters.
 """
@@ -15,13 +15,11 @@ import re
 import sys
 
 import pytest
-from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
 from demos.catalog import catalog
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
-from weathersim.app import make_app
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -45,15 +43,6 @@ CASES = [
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
 TOLERANCE = 0.1
-
-
-@pytest.fixture
-async def simulator(settings):
-    server = TestServer(make_app(latency_scale=0.05))
-    await server.start_server()
-    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
-    yield settings.WEATHER_API_URL
-    await server.close()
 
 
 def with_constants(source: str, params: dict) -> str:
@@ -120,11 +109,11 @@ def test_every_variant_of_every_demo_is_run_as_a_script():
     [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in CASES],
 )
 async def test_the_listing_run_as_a_script_prints_what_the_site_s_run_prints(
-    simulator, tmp_path, demo, mode, params, ordered, status
+    weather_simulator, tmp_path, demo, mode, params, ordered, status
 ):
     source = catalog()["demos"][demo]["modes"][mode]["source"]
 
-    standalone = await run_as_script(with_constants(source, params), tmp_path, simulator)
+    standalone = await run_as_script(with_constants(source, params), tmp_path, weather_simulator)
     site = await run_on_the_site(demo, mode, params, status)
 
     assert standalone, "the program printed something"
