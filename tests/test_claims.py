@@ -1,0 +1,187 @@
+"""Claims: numbers a lesson states about a run, which the site measures instead of trusting.
+
+A claim is parsed, validated and rendered with the rest of a lesson's body.
+"""
+
+import re
+import time
+from dataclasses import replace
+
+import pytest
+from django.urls import reverse
+
+from lessons.claims import ClaimError, parse_claim
+from lessons.content_loader import ContentError, read_bundle
+from lessons.models import Lesson
+from lessons.rendering import render_markdown
+
+# Two tasks of 0.05 s: 0.1 s one after the other, 0.05 s together.
+QUICK_SYNC = "{{claim sleep sync tasks=2 seconds=0.05 -> 0.1 s ±40%}}"
+WRONG = "{{claim sleep sync tasks=2 seconds=0.05 -> 0.3 s ±10%}}"
+
+
+# ---------------------------------------------------------------------------
+# Syntax
+
+
+def test_a_claim_names_its_demo_mode_parameters_value_and_tolerance():
+    claim = parse_claim("{{claim sleep sync tasks=3 seconds=2 -> 6 s ±10%}}")
+
+    assert (claim.demo, claim.mode, claim.params) == ("sleep", "sync", {"tasks": 3, "seconds": 2.0})
+    assert (claim.value, claim.unit, claim.shown) == (6.0, "s", "6 s")
+    assert claim.tolerance == pytest.approx(0.6)
+    assert claim.holds(6.5)
+    assert not claim.holds(6.7)
+
+
+def test_the_arrow_and_plus_minus_may_be_typed_in_ascii_or_not():
+    typed = parse_claim("{{claim sleep async tasks=3 seconds=2 → 2 s ±10%}}")
+    ascii_only = parse_claim("{{claim sleep async tasks=3 seconds=2 -> 2 s +-10%}}")
+
+    assert replace(typed, source="") == replace(ascii_only, source="")
+
+
+def test_parameters_left_out_take_the_demos_defaults():
+    assert parse_claim("{{claim sleep async -> 2 s ±10%}}").params == {"tasks": 3, "seconds": 2.0}
+
+
+def test_a_tolerance_may_be_absolute():
+    claim = parse_claim("{{claim sleep async seconds=0.5 -> 0.5 s ±0.1 s}}")
+    assert claim.tolerance == pytest.approx(0.1)
+    assert claim.tolerance_text == "±0.1 s"
+
+
+def test_a_ratio_claim_compares_the_sync_run_with_the_async_one():
+    claim = parse_claim("{{claim sleep sync/async tasks=3 seconds=0.5 -> 3x ±15%}}")
+
+    assert claim.shown == "3x"
+    assert [key[1] for key in claim.runs] == ["sync", "async"]
+    assert claim.measured_value({"sync": 1.5, "async": 0.5}) == pytest.approx(3.0)
+
+
+MALFORMED = [
+    ("{{claim teleport sync -> 6 s ±10%}}", "unknown demo 'teleport'"),
+    ("{{claim sleep fast -> 6 s ±10%}}", "the mode must be sync, async or sync/async"),
+    ("{{claim sleep sync tasks=11 -> 6 s ±10%}}", "tasks must be from 1 to 10, got 11"),
+    ("{{claim sleep sync workers=2 -> 6 s ±10%}}", "unknown parameter 'workers'"),
+    ("{{claim sleep sync tasks=two -> 6 s ±10%}}", "tasks must be a whole number"),
+    ("{{claim sleep sync tasks=3 tasks=4 -> 6 s ±10%}}", "sets tasks twice"),
+    ("{{claim sleep sync -> 6 s}}", "is not of the form"),
+    ("{{claim sleep sync 6 s ±10%}}", "is not of the form"),
+    ("{{claim sleep sync -> 6x ±10%}}", "a sync or async claim is in seconds"),
+    ("{{claim sleep sync/async -> 3 s ±10%}}", "a sync/async claim is a ratio"),
+    ("{{claim sleep sync -> 6 s ±1x}}", "the tolerance must be in % or in s"),
+    ("{{claim sleep sync -> 0 s ±10%}}", "must be more than 0"),
+]
+
+
+@pytest.mark.parametrize(("claim", "message"), MALFORMED)
+def test_a_malformed_claim_is_refused_with_a_message_that_quotes_it(claim, message):
+    with pytest.raises(ClaimError) as caught:
+        render_markdown(f"It takes about {claim}.\n")
+
+    assert message in str(caught.value)
+    assert claim[:40] in str(caught.value)
+
+
+def test_an_unclosed_claim_is_refused():
+    with pytest.raises(ClaimError, match='has no closing "}}"'):
+        render_markdown("It takes about {{claim sleep sync -> 6 s ±10%.\n")
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+
+
+def test_a_claim_renders_as_its_number_and_unit_with_a_title_saying_it_is_measured():
+    rendered = render_markdown("It takes about {{claim sleep sync tasks=3 seconds=2 -> 6 s ±10%}}.")
+
+    match = re.search(r'<span class="claim" title="([^"]*)">6 s</span>', rendered.html)
+    assert match, rendered.html
+    assert "Measured: the sleep demo run sync with tasks=3, seconds=2" in match.group(1)
+    assert "{{" not in rendered.html
+    assert "style" not in rendered.html
+    assert [claim.context for claim in rendered.claims] == [
+        "It takes about {{claim sleep sync tasks=3 seconds=2 -> 6 s ±10%}}."
+    ]
+
+
+def test_a_claim_in_a_table_cell_renders_there():
+    body = "| Tasks | Total |\n|---|---|\n| 3 | about {{claim sleep sync -> 6 s ±10%}} |\n"
+    assert '<td>about <span class="claim"' in render_markdown(body).html
+
+
+def test_claims_in_code_are_code():
+    body = "Write `{{claim sleep sync -> 6 s ±10%}}`.\n\n```text\n{{claim nope}}\n```\n"
+    rendered = render_markdown(body)
+
+    assert rendered.claims == []
+    assert "<code>{{claim sleep sync -&gt; 6 s ±10%}}</code>" in rendered.html
+
+
+def test_raw_html_cannot_add_a_handler_or_style_to_a_claim_span():
+    rendered = render_markdown(
+        '<span class="claim" title="t" onclick="x()" style="color:red">6 s</span>'
+    )
+    assert rendered.html.strip() == '<p><span class="claim" title="t">6 s</span></p>'
+
+
+def test_a_body_full_of_claims_renders_in_bounded_time():
+    claim = "{{claim sleep async tasks=3 seconds=0.5 -> 0.5 s ±10%}} "
+    started = time.perf_counter()
+    rendered = render_markdown(claim * (29_000 // len(claim)))
+    assert len(rendered.claims) > 400
+    assert time.perf_counter() - started < 2
+
+
+def test_an_unclosed_claim_is_refused_without_reading_the_rest_of_the_body():
+    started = time.perf_counter()
+    with pytest.raises(ClaimError, match="within 300 characters"):
+        render_markdown("{{claim sleep sync " + "x" * 29_000 + "}}")
+    assert time.perf_counter() - started < 0.5
+
+
+# ---------------------------------------------------------------------------
+# Refused where other lesson-body errors are: the admin and the loader
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_lesson_with_a_malformed_claim(editor_client, course):
+    response = editor_client.post(
+        reverse("admin:lessons_lesson_add"),
+        lesson_form(course, "Intro.\n\nIt takes {{claim sleep sync tasks=11 -> 6 s ±10%}}.\n"),
+    )
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors.get("body", []))
+    assert "tasks must be from 1 to 10, got 11" in errors
+    assert not Lesson.objects.filter(slug="claimed").exists()
+
+
+def test_the_loader_refuses_a_malformed_claim_naming_the_file(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "_course.md").write_text("---\ntitle: C\n---\n")
+    (tmp_path / "c" / "01-x.md").write_text("---\ntitle: X\n---\n\nAbout {{claim sleep sync}}.\n")
+
+    with pytest.raises(ContentError, match=r"c/01-x\.md: claim '\{\{claim sleep sync\}\}'"):
+        read_bundle(root=tmp_path)
+
+
+# ---------------------------------------------------------------------------
+
+
+def lesson_form(course, body: str) -> dict:
+    return {
+        "course": course.pk,
+        "title": "Claimed",
+        "slug": "claimed",
+        "summary": "",
+        "body": body,
+        "position": 1,
+        "status": "published",
+        "opened_version": "",
+    }
+
+
+def make_lesson(course, body: str) -> Lesson:
+    return Lesson.objects.create(course=course, slug="claimed", title="Claimed", body=body)
