@@ -1,6 +1,7 @@
 """Claims: numbers a lesson states about a run, which the site measures instead of trusting.
 
-A claim is parsed, validated and rendered with the rest of a lesson's body.
+The tests marked ``measured`` run demos for real (sleeps of a tenth of a second,
+and the bundled lessons' own claims, about 11 s side by side).
 """
 
 import re
@@ -8,8 +9,12 @@ import time
 from dataclasses import replace
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
+from lessons import claim_checks
+from lessons.claim_checks import Located, check_now
 from lessons.claims import ClaimError, parse_claim
 from lessons.content_loader import ContentError, read_bundle
 from lessons.models import Lesson
@@ -165,6 +170,91 @@ def test_the_loader_refuses_a_malformed_claim_naming_the_file(tmp_path):
 
     with pytest.raises(ContentError, match=r"c/01-x\.md: claim '\{\{claim sleep sync\}\}'"):
         read_bundle(root=tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# check_claims: runs the demos for real
+
+
+def located(*claims: str) -> list[Located]:
+    return [Located("c/l", claim) for claim in render_markdown(" ".join(claims)).claims]
+
+
+@pytest.mark.measured
+def test_the_same_run_is_made_once_however_many_claims_name_it():
+    report = check_now(located(QUICK_SYNC, QUICK_SYNC))
+
+    assert [outcome.ok for outcome in report.outcomes] == [True, True]
+    assert report.runs == 1
+    assert report.outcomes[0].measured == pytest.approx(0.1, abs=0.04)
+
+
+@pytest.mark.measured
+def test_a_wrong_claim_fails_after_three_runs():
+    report = check_now(located(WRONG))
+
+    [outcome] = report.failed
+    assert (outcome.attempts, report.runs) == (3, 3)
+    assert outcome.measured == pytest.approx(0.1, abs=0.04)
+
+
+@pytest.mark.measured
+def test_a_ratio_claim_is_measured_from_both_runs():
+    report = check_now(located("{{claim sleep sync/async tasks=3 seconds=0.05 -> 3x ±25%}}"))
+
+    assert report.runs == 2
+    assert report.outcomes[0].ok, report.outcomes[0].measured
+
+
+def test_a_run_whose_program_raises_fails_its_claim_with_the_reason(monkeypatch):
+    def broken(**params):
+        raise RuntimeError("no clock today")
+
+    demo = claim_checks.DEMOS["sleep"]
+    variant = type(demo.sync)(demo.sync.label, broken, demo.sync.where)
+    monkeypatch.setitem(
+        claim_checks.DEMOS, "sleep", type(demo)(**{**demo.__dict__, "sync": variant})
+    )
+
+    [outcome] = check_now(located(QUICK_SYNC)).outcomes
+    assert not outcome.ok
+    assert "no clock today" in outcome.reason
+
+
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_check_claims_prints_a_table_when_every_claim_holds(course, capsys):
+    make_lesson(course, f"Two waits take {QUICK_SYNC} one after another.\n")
+
+    call_command("check_claims")
+
+    out = capsys.readouterr().out
+    assert re.search(
+        r"basics/claimed\s+sleep sync \(tasks=2, seconds=0.05\)\s+0.1 s ±40%\s+0.1\d s\s+1\s+ok",
+        out,
+    )
+    assert "up to 3 times in all" in out
+    assert "Every claim holds." in out
+
+
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_check_claims_fails_naming_the_lesson_and_the_sentence(course, capsys):
+    make_lesson(course, f"Intro.\n\nTwo waits take about {WRONG} in all. Then more.\n")
+
+    with pytest.raises(CommandError, match="1 of 1 claims failed"):
+        call_command("check_claims")
+
+    captured = capsys.readouterr()
+    assert "FAILED" in captured.out
+    assert "basics/claimed: claim off after 3 runs: claims 0.3 s ±10%, measured 0.1" in captured.err
+    assert f'in: "Two waits take about {WRONG} in all."' in captured.err
+
+
+@pytest.mark.django_db
+def test_check_claims_with_no_claims_says_so(capsys):
+    call_command("check_claims")
+    assert "No claims to check." in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------
