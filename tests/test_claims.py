@@ -9,11 +9,12 @@ import time
 from dataclasses import replace
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from lessons import claim_checks
+from lessons import admin, claim_checks
 from lessons.claim_checks import Located, check_now
 from lessons.claims import ClaimError, parse_claim
 from lessons.content_loader import ContentError, read_bundle
@@ -255,6 +256,71 @@ def test_check_claims_fails_naming_the_lesson_and_the_sentence(course, capsys):
 def test_check_claims_with_no_claims_says_so(capsys):
     call_command("check_claims")
     assert "No claims to check." in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------
+# The admin: a failing claim is a warning after the save, which is kept
+
+
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_saving_a_lesson_with_a_wrong_claim_keeps_it_and_warns(editor_client, course):
+    response = editor_client.post(
+        reverse("admin:lessons_lesson_add"), lesson_form(course, f"It takes {WRONG}.\n")
+    )
+
+    assert response.status_code == 302
+    assert Lesson.objects.filter(slug="claimed").exists()
+    messages = list(get_messages(response.wsgi_request))
+    assert [m.level_tag for m in messages] == ["warning", "success"]
+    message = messages[0]
+    assert f"{WRONG} says 0.3 s ±10%, but the demo measured 0.1" in str(message)
+    assert f'in "It takes {WRONG}."' in str(message)
+
+
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_saving_a_lesson_whose_quick_claims_hold_shows_no_warning(editor_client, course):
+    response = editor_client.post(
+        reverse("admin:lessons_lesson_add"), lesson_form(course, f"It takes {QUICK_SYNC}.\n")
+    )
+
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+
+
+@pytest.mark.django_db
+def test_slow_claims_are_not_run_on_save_and_staff_are_told_to_run_check_claims(
+    editor_client, course
+):
+    body = "Waits: {{claim sleep sync tasks=10 seconds=5 -> 50 s ±10%}}.\n"
+    started = time.monotonic()
+    response = editor_client.post(reverse("admin:lessons_lesson_add"), lesson_form(course, body))
+
+    assert time.monotonic() - started < 5
+    assert response.status_code == 302
+    [message] = [m for m in get_messages(response.wsgi_request) if m.level_tag == "info"]
+    assert "1 of the lesson's 1 claims take longer than 1 s" in str(message)
+    assert "manage.py check_claims" in str(message)
+
+
+def test_the_admin_runs_only_a_bounded_number_of_quick_claims():
+    claims = located(
+        *(f"{{{{claim sleep async tasks={n} seconds=0.1 -> 0.1 s ±10%}}}}" for n in range(1, 11)),
+        *(f"{{{{claim sleep sync tasks={n} seconds=0.05 -> {n * 0.05:g} s ±10%}}}}"
+          for n in range(1, 11)),
+        "{{claim sleep sync tasks=10 seconds=0.5 -> 5 s ±10%}}",
+        "{{claim sleep sync/async tasks=2 -> 2x ±10%}}",
+    )  # fmt: skip
+
+    quick, slow = claim_checks.cheap(
+        claims, admin.CLAIMS_CHECKED_ON_SAVE_UP_TO, admin.CLAIM_RUNS_ON_SAVE
+    )
+
+    assert len(quick) == 16
+    assert len({key for item in quick for key in item.claim.runs}) == 16
+    assert [item.claim.value for item in slow[-2:]] == [5.0, 2.0]
+    assert len(slow) == 6
 
 
 # ---------------------------------------------------------------------------
