@@ -17,9 +17,9 @@ from django.urls import reverse
 from lessons import admin, claim_checks
 from lessons.claim_checks import Located, check_now
 from lessons.claims import ClaimError, parse_claim
-from lessons.content_loader import ContentError, read_bundle
+from lessons.content_loader import CONTENT_DIR, FRONT_MATTER, ContentError, read_bundle
 from lessons.models import Lesson
-from lessons.rendering import render_markdown
+from lessons.rendering import _MD, render_markdown
 
 # Two tasks of 0.05 s: 0.1 s one after the other, 0.05 s together.
 QUICK_SYNC = "{{claim sleep sync tasks=2 seconds=0.05 -> 0.1 s ±40%}}"
@@ -321,6 +321,160 @@ def test_the_admin_runs_only_a_bounded_number_of_quick_claims():
     assert len({key for item in quick for key in item.claim.runs}) == 16
     assert [item.claim.value for item in slow[-2:]] == [5.0, 2.0]
     assert len(slow) == 6
+
+
+# ---------------------------------------------------------------------------
+# The bundled lessons: every run-dependent number is a claim, and every claim holds
+
+# Numbers the scan finds in the bundled lessons that a run does not decide, each
+# with why: (file, the text around it, reason). Every entry must still be needed.
+ALLOWED = [
+    ("asyncio/01-concurrency-vs-parallelism.md", "A request that takes 800 ms still takes 800 ms",
+     "an example request's latency, not a demo's"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "See why three 2-second waits take 6 seconds when "
+     "they block and about 2 seconds when they don't",
+     "the summary is plain text, where no claim can render; the body claims the same totals"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "Why 6 seconds versus 2",
+     "a heading naming the totals the table below claims"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "| 3 | 2 s |", "the wait per task: a parameter"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "| 5 | 2 s |", "the wait per task: a parameter"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "| 10 | 0.5 s |", "the wait per task: a parameter"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "The total goes back to 6 seconds",
+     "time.sleep inside async def: a program no demo runs with these parameters"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "yet it takes 6 seconds",
+     "a loop of await shown in code, which no demo runs"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "Each task still takes 2 seconds",
+     "the wait per task: a parameter"),
+    ("asyncio/02-blocking-vs-non-blocking.md", "(2 + 2 + 2 = 6 s)",
+     "the sum of the parameters, spelled out"),
+    ("asyncio/03-the-event-loop.md", "A wakes at 0.1 s and 0.2 s, and B wakes at 0.25 s and 0.5 s",
+     "the sleeps written in the code shown"),
+    ("asyncio/03-the-event-loop.md", 'registers a timer "in 2 s', "the sleep in the code shown"),
+    ("asyncio/03-the-event-loop.md", "sets a timer that fires at 0.2 s, and",
+     "the sleeps written in the code shown"),
+    ("asyncio/03-the-event-loop.md", "sleep timer fires at 0.3 s", "the sleep in the code shown"),
+    ("asyncio/03-the-event-loop.md", "a 10 ms", "the demo's call_later delay, in its code"),
+    ("asyncio/03-the-event-loop.md", "it is due at 10 ms", "the demo's call_later delay"),
+    ("asyncio/03-the-event-loop.md", "register a 2-second timer", "the sleep: a parameter"),
+    ("asyncio/03-the-event-loop.md", "At about t = 2 s all three timers are due",
+     "when the timers are due: the sleep parameter"),
+    ("asyncio/03-the-event-loop.md", "That is one sleep of 2 s", "the sleep: a parameter"),
+    ("asyncio/03-the-event-loop.md", "longer than 100 ms", "asyncio's debug threshold"),
+    ("asyncio/04-coroutines-and-futures.md", "The whole call takes about 0.3 s",
+     "gather over the sleeps in the code shown, which no demo runs"),
+    ("asyncio/04-coroutines-and-futures.md", "finishes after 0.1 s", "a sleep in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "raises `…` at 0.2 s",
+     "a sleep in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "would finish at 0.4 s", "a sleep in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "waits 0.3 s more", "a sleep in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "the error reaches `…` at 0.2 s",
+     "a sleep in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "prints its line at 0.4 s, 0.2 s after",
+     "sleeps in the demo's code"),
+    ("asyncio/04-coroutines-and-futures.md", "its lane ends at 0.2 s",
+     "a sleep in the demo's code"),
+    ("asyncio/05-rules-of-asyncio.md", "sleeping 0.25 s before each step",
+     "the step in the demo's code"),
+    ("asyncio/05-rules-of-asyncio.md", "keep their 0.25 s rhythm and finish at about 1 s",
+     "four steps of the demo's 0.25 s: when single tasks end, which claims cannot name"),
+    ("asyncio/05-rules-of-asyncio.md", "The whole program takes about 1.2 seconds: the read is "
+     "done after 1 s, but the ticker's third 0.4 s sleep only ends at 1.2 s",
+     "the to_thread program shown in code, which no demo runs"),
+    ("asyncio/05-rules-of-asyncio.md", "more than 100 ms", "asyncio's debug threshold"),
+    ("asyncio/06-concurrent-http-requests.md", "If the three answers take 0.6 s, 0.9 s and 0.4 s, "
+     "you wait about 1.9 s", "example latencies and their sum"),
+    ("asyncio/06-concurrent-http-requests.md", "this takes about 0.9 s",
+     "the slowest of the example latencies"),
+    ("asyncio/06-concurrent-http-requests.md", "between 0.3 and 1.2 s",
+     "the weather simulator's latency range, a setting"),
+    ("asyncio/07-when-async-pays-off.md", "| 1 | 0.5 s |", "the wait each: a parameter"),
+    ("asyncio/07-when-async-pays-off.md", "| 3 | 0.5 s |", "the wait each: a parameter"),
+    ("asyncio/07-when-async-pays-off.md", "| 10 | 0.5 s |", "the wait each: a parameter"),
+    ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",
+     "three requests to the view shown in code, which no demo runs"),
+    ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",
+     "the heartbeat's report equals the block parameter, 1.5 s (tests/test_blocking_demo.py)"),
+]  # fmt: skip
+
+# "about 6 s", "2 seconds", "0.5 s", "a 2-second", "10 ms", "3x", "4 times faster".
+RUN_NUMBER = re.compile(
+    r"\b\d+(?:\.\d+)?(?:\s|-)?(?:s|ms|seconds?|milliseconds?)\b"
+    r"|\b\d+(?:\.\d+)?\s?(?:x|\u00d7)(?!\w)|\b\d+(?:\.\d+)?\s+times\s+(?:faster|slower)\b"
+)
+
+
+def prose(body: str) -> list[str]:
+    """Each paragraph, heading and table row of a body as text, without code or claims."""
+    env = {"nonce": "x", "demo_blocks": [], "tokens_left": 0, "cells_left": 10**6}
+    texts: list[str] = []
+    row: list[str] | None = None  # the cells of the table row being read
+    for token in _MD.parse(body, env):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            texts.append("| " + " | ".join(row) + " |")
+            row = None
+        elif token.type == "inline":
+            text = "".join(
+                child.content if child.type in {"text", "html_inline"} else " " if
+                child.type == "softbreak" else "`…`"
+                for child in token.children or []
+            )  # fmt: skip
+            (row if row is not None else texts).append(text)
+    return texts
+
+
+def test_bundled_lessons_type_no_run_dependent_number_outside_a_claim():
+    found, used = [], set()
+    for path in sorted(CONTENT_DIR.glob("*/[0-9]*.md")):
+        name = path.relative_to(CONTENT_DIR).as_posix()
+        front, body = FRONT_MATTER.match(path.read_text(encoding="utf-8")).groups()
+        for text in [front, *prose(body)]:
+            for hit in RUN_NUMBER.finditer(text):
+                entry = next(
+                    (
+                        index
+                        for index, (file, around, _) in enumerate(ALLOWED)
+                        if file == name and _covers(text, around, hit)
+                    ),
+                    None,
+                )
+                if entry is None:
+                    found.append(f"{name}: {hit.group()!r} in {text.strip()[:120]!r}")
+                else:
+                    used.add(entry)
+
+    assert found == [], "write these as claims ({{claim ...}}), or allow them with a reason"
+    assert [ALLOWED[i][:2] for i in range(len(ALLOWED)) if i not in used] == []
+
+
+def _covers(text: str, around: str, hit: re.Match) -> bool:
+    start = text.find(around)
+    while start != -1:
+        if start <= hit.start() and hit.end() <= start + len(around):
+            return True
+        start = text.find(around, start + 1)
+    return False
+
+
+def test_the_scan_finds_a_typed_number_and_ignores_code_and_claims():
+    body = (
+        "It takes about 6 s. Async is 3x faster.\n\n"
+        "`sleep(2 s)` and {{claim sleep sync -> 6 s ±10%}}.\n\n```text\n6 s\n```\n"
+    )
+    hits = [hit.group() for text in prose(body) for hit in RUN_NUMBER.finditer(text)]
+    assert hits == ["6 s", "3x"]
+
+
+@pytest.mark.measured
+def test_every_claim_in_the_bundled_lessons_holds(capsys):
+    claims = [claim for course in read_bundle() for lesson in course.lessons
+              for claim in render_markdown(lesson.body).claims]  # fmt: skip
+    assert len(claims) >= 20
+
+    call_command("check_claims", "--files")
+
+    assert "Every claim holds." in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------
