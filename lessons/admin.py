@@ -1,11 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from lessons import services
+from lessons import claim_checks, services
+from lessons.claim_checks import Located
 from lessons.models import Course, Lesson
+from lessons.rendering import render_markdown
+
+# Claims whose runs each claim at most this many seconds are run when a lesson is
+# saved; the others would hold up the save, and are left to manage.py check_claims.
+CLAIMS_CHECKED_ON_SAVE_UP_TO = 1.0
+# And at most this many distinct runs, made eight at a time: a save waits a few seconds at most.
+CLAIM_RUNS_ON_SAVE = 16
 
 
 class VersionCheckedForm(forms.ModelForm):
@@ -100,3 +108,42 @@ class LessonAdmin(VersionCheckedAdmin):
         super().save_model(request, obj, form, change)
         if change:
             services.lesson_announce_update(lesson=obj)
+        self._check_claims(request, obj)
+
+    def _check_claims(self, request, lesson: Lesson) -> None:
+        """Warn about claims the saved lesson gets wrong; the save is kept either way.
+
+        Only quick claims are run here (CLAIMS_CHECKED_ON_SAVE_UP_TO, CLAIM_RUNS_ON_SAVE),
+        side by side: a save waits about as long as its longest such runs, or up to
+        three times that for a claim that misses and is measured again.
+        """
+        name = f"{lesson.course.slug}/{lesson.slug}"
+        cached = lesson._rendered_body  # what the form's validation rendered, if it did
+        rendered = (
+            cached[1] if cached and cached[0] == lesson.body else render_markdown(lesson.body)
+        )
+        located = [Located(name, claim) for claim in rendered.claims]
+        quick, slow = claim_checks.cheap(located, CLAIMS_CHECKED_ON_SAVE_UP_TO, CLAIM_RUNS_ON_SAVE)
+        if quick:
+            for outcome in claim_checks.check_now(quick).failed:
+                claim = outcome.located.claim
+                found = (
+                    f"measured {claim_checks.format_value(claim, outcome.measured)}"
+                    if outcome.measured is not None
+                    else f"could not be measured ({outcome.reason})"
+                )
+                messages.warning(
+                    request,
+                    f"A claim in this lesson does not hold: {claim.source} says {claim.shown} "
+                    f"{claim.tolerance_text}, but the demo {found} (after {outcome.attempts} "
+                    f'runs), in "{claim.context}". The lesson was saved: correct the number '
+                    "or the claim.",
+                )
+        if slow:
+            messages.info(
+                request,
+                f"{len(slow)} of the lesson's {len(located)} claims take longer than "
+                f"{CLAIMS_CHECKED_ON_SAVE_UP_TO:g} s to run (or state no time for a run, or "
+                f"come after the first {CLAIM_RUNS_ON_SAVE} runs) and were not checked on "
+                "save: run manage.py check_claims to check them.",
+            )

@@ -2,7 +2,7 @@
 
 CommonMark plus tables (markdown-it-py), server-side highlighting (Pygments),
 heading anchors (a body's h1 becomes an h2: the page's title is its h1),
-demo placeholders, and then nh3 as the last word: whatever
+demo placeholders, claims (lessons.claims), and then nh3 as the last word: whatever
 the Markdown or raw HTML held, no script, event handler or ``javascript:``
 URL reaches a reader, even from staff.
 """
@@ -32,12 +32,13 @@ from pygments.lexers import get_lexer_by_name
 
 from lessons import body_limits
 from lessons.body_limits import BodyError
+from lessons.claims import Claim, claim_rule, render_claim
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
 
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -52,7 +53,7 @@ _ALLOWED_ATTRIBUTES = {
     "div": {"class"},
     "pre": {"class"},
     "code": {"class"},
-    "span": {"class"},
+    "span": {"class", "title"},  # title: what a claim measures (lessons.claims)
     "p": {"class"},
     "h2": {"id"},
     "h3": {"id"},
@@ -69,6 +70,8 @@ class Rendered:
     toc: list[dict[str, Any]] = field(default_factory=list)
     words: int = 0
     demos: list[str] = field(default_factory=list)
+    # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
+    claims: list[Claim] = field(default_factory=list)
 
     @property
     def reading_minutes(self) -> int:
@@ -291,6 +294,8 @@ def _markdown() -> MarkdownIt:
     md.core.ruler.before("inline", "count_brackets", _count_brackets)
     md.core.ruler.push("h1_to_h2", _h1_to_h2)
     md.core.ruler.push("anchor", _anchor_headings)
+    md.inline.ruler.before("text", "claim", claim_rule)
+    md.add_render_rule("claim", render_claim)
     md.add_render_rule("heading_open", _render_heading_open)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
@@ -333,6 +338,7 @@ def render_markdown(text: str) -> Rendered:
         toc=_toc(tokens),
         words=_count_words(tokens),
         demos=[block.name for block in blocks],
+        claims=env.get("claims", []),
     )
 
 
