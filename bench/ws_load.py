@@ -11,6 +11,7 @@ import contextlib
 import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,12 +50,18 @@ class RunTiming:
 
 
 async def open_readers(
-    url: str, count: int, *, origin: str, concurrency: int = 50
+    url: str,
+    count: int,
+    *,
+    origin: str,
+    concurrency: int = 50,
+    addresses: Sequence[str] = ("127.0.0.1",),
 ) -> list[ClientConnection]:
-    """Open ``count`` websockets, at most ``concurrency`` handshakes at a time."""
+    """Open ``count`` websockets, at most ``concurrency`` handshakes at a time, each from
+    the next of ``addresses`` in turn (on Linux every 127.x.y.z is this machine)."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def one() -> ClientConnection:
+    async def one(index: int) -> ClientConnection:
         async with gate:
             return await connect(
                 url,
@@ -64,9 +71,10 @@ async def open_readers(
                 ping_interval=None,
                 max_queue=None,
                 proxy=None,
+                local_addr=(addresses[index % len(addresses)], 0),
             )
 
-    results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
     opened = [r for r in results if isinstance(r, ClientConnection)]
     failures = [r for r in results if not isinstance(r, ClientConnection)]
     if failures:
