@@ -39,6 +39,8 @@ CASES = [
     ("future", "async", {"delay": 0.05}, True, "ok"),
     ("one_fails", "sync", {}, True, "failed"),
     ("one_fails", "async", {}, True, "failed"),
+    ("timeouts", "sync", {"deadline": 0.2, "work": 0.5}, True, "ok"),
+    ("timeouts", "async", {"deadline": 0.2, "work": 0.5}, True, "failed"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
