@@ -1,11 +1,19 @@
 """Every demo a lesson can embed, by name."""
 
-from demos import blocking, future, one_fails, order, sleep, weather
+from demos import blocking, future, one_fails, order, queues, sleep, weather
 from demos.base import Demo
 
 DEMOS: dict[str, Demo] = {
     demo.name: demo
-    for demo in (sleep.DEMO, weather.DEMO, blocking.DEMO, order.DEMO, future.DEMO, one_fails.DEMO)
+    for demo in (
+        sleep.DEMO,
+        weather.DEMO,
+        blocking.DEMO,
+        order.DEMO,
+        future.DEMO,
+        one_fails.DEMO,
+        queues.DEMO,
+    )
 }
 
 

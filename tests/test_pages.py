@@ -255,5 +255,13 @@ def test_demo_catalog_describes_every_demo(client):
 
     assert response.status_code == 200
     demos = response.json()["demos"]
-    assert set(demos) == {"sleep", "weather", "blocking", "order", "future", "one_fails"}
+    assert set(demos) == {
+        "sleep",
+        "weather",
+        "blocking",
+        "order",
+        "future",
+        "one_fails",
+        "queue",
+    }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}
