@@ -1,6 +1,6 @@
 """Every demo a lesson can embed, by name."""
 
-from demos import blocking, future, one_fails, order, sleep, timeouts, weather
+from demos import blocking, future, one_fails, order, queues, sleep, timeouts, weather
 from demos.base import Demo
 
 DEMOS: dict[str, Demo] = {
@@ -13,6 +13,7 @@ DEMOS: dict[str, Demo] = {
         future.DEMO,
         one_fails.DEMO,
         timeouts.DEMO,
+        queues.DEMO,
     )
 }
 
