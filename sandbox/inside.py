@@ -18,6 +18,7 @@ Nothing here is a defence: the program runs in this very process and may
 undo any of it. The launcher trusts none of what comes out of it.
 """
 
+import fcntl
 import json
 import os
 import socket
@@ -47,9 +48,11 @@ class Events:
 
     def __init__(self, fd: int) -> None:
         # Moved out of the way of the program's own descriptors (3 is the first
-        # a program's open() gets).
-        self._fd = os.dup(fd) if fd < 100 else fd
-        os.close(fd)
+        # a program's open() gets), unless it is out of the way already.
+        self._fd = fd
+        if fd < 100:
+            self._fd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+            os.close(fd)
         self._lock = threading.Lock()
 
     def send(self, event: dict) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -10,6 +11,8 @@ from demos.catalog import catalog
 from live.models import DemoRun
 from live.protocol import MAX_CODE_BYTES
 from live.selectors import demo_stats
+from sandbox.launcher import Launcher
+from tests import services
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -241,3 +244,21 @@ async def test_one_reader_holds_two_sandboxes_at_most_and_waits_in_line_for_more
     assert kinds[:2] == ["accepted", "queued"]
     assert third[1]["position"] == 1
     assert third[-1]["status"] == "ok"
+
+
+async def test_a_program_runs_whatever_number_its_event_pipe_gets():
+    services.bwrap_binary()
+    # A runner with many descriptors open hands the sandbox a high-numbered pipe.
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(200)]
+    launcher = Launcher(weather_url="")
+    await launcher.start()
+    try:
+        events: list[dict] = []
+        outcome = await launcher.run("print('hi')\n", mode="async", trace=False,
+                                     send=events.append, weather=False)  # fmt: skip
+    finally:
+        await launcher.close()
+        for fd in held:
+            os.close(fd)
+    assert outcome.status == "ok", outcome
+    assert [e["text"] for e in events if e["type"] == "output"] == ["hi"]
