@@ -1,6 +1,16 @@
 """Every demo a lesson can embed, by name."""
 
-from demos import blocking, future, one_fails, order, queues, sleep, timeouts, weather
+from demos import (
+    blocking,
+    future,
+    one_fails,
+    order,
+    queues,
+    several_fail,
+    sleep,
+    timeouts,
+    weather,
+)
 from demos.base import Demo
 
 DEMOS: dict[str, Demo] = {
@@ -12,6 +22,7 @@ DEMOS: dict[str, Demo] = {
         order.DEMO,
         future.DEMO,
         one_fails.DEMO,
+        several_fail.DEMO,
         timeouts.DEMO,
         queues.DEMO,
     )

@@ -16,6 +16,7 @@ def test_it_lists_every_registered_demo():
         "order",
         "future",
         "one_fails",
+        "several_fail",
         "queue",
         "timeouts",
     }
@@ -50,6 +51,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async"),
         ("order", "sync"), ("order", "async"), ("future", "sync"), ("future", "async"),
         ("one_fails", "sync"), ("one_fails", "async"), ("queue", "sync"), ("queue", "async"),
+        ("several_fail", "sync"), ("several_fail", "async"),
         ("timeouts", "sync"), ("timeouts", "async"),
     }  # fmt: skip
 

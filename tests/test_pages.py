@@ -262,6 +262,7 @@ def test_demo_catalog_describes_every_demo(client):
         "order",
         "future",
         "one_fails",
+        "several_fail",
         "queue",
         "timeouts",
     }

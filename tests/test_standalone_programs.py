@@ -39,6 +39,8 @@ CASES = [
     ("future", "async", {"delay": 0.05}, True, "ok"),
     ("one_fails", "sync", {}, True, "failed"),
     ("one_fails", "async", {}, True, "failed"),
+    ("several_fail", "sync", {}, True, "failed"),
+    ("several_fail", "async", {}, True, "failed"),
     ("timeouts", "sync", {"deadline": 0.2, "work": 0.5}, True, "ok"),
     ("timeouts", "async", {"deadline": 0.2, "work": 0.5}, True, "failed"),
     # One worker: with two, which of two jobs that end together is taken first,
