@@ -1,6 +1,16 @@
 """Every demo a lesson can embed, by name."""
 
-from demos import blocking, future, one_fails, order, queues, sleep, timeouts, weather
+from demos import (
+    blocking,
+    future,
+    one_fails,
+    order,
+    queues,
+    semaphore,
+    sleep,
+    timeouts,
+    weather,
+)
 from demos.base import Demo
 
 DEMOS: dict[str, Demo] = {
@@ -14,6 +24,7 @@ DEMOS: dict[str, Demo] = {
         one_fails.DEMO,
         timeouts.DEMO,
         queues.DEMO,
+        semaphore.DEMO,
     )
 }
 

@@ -18,6 +18,7 @@ def test_it_lists_every_registered_demo():
         "one_fails",
         "queue",
         "timeouts",
+        "semaphore",
     }
 
 
@@ -50,7 +51,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("sleep", "async"), ("weather", "async"), ("blocking", "sync"), ("blocking", "async"),
         ("order", "sync"), ("order", "async"), ("future", "sync"), ("future", "async"),
         ("one_fails", "sync"), ("one_fails", "async"), ("queue", "sync"), ("queue", "async"),
-        ("timeouts", "sync"), ("timeouts", "async"),
+        ("timeouts", "sync"), ("timeouts", "async"), ("semaphore", "sync"), ("semaphore", "async"),
     }  # fmt: skip
 
 

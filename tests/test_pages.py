@@ -264,5 +264,6 @@ def test_demo_catalog_describes_every_demo(client):
         "one_fails",
         "queue",
         "timeouts",
+        "semaphore",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}
