@@ -390,6 +390,8 @@ ALLOWED = [
     ("asyncio/07-when-async-pays-off.md", "| 1 | 0.5 s |", "the wait each: a parameter"),
     ("asyncio/07-when-async-pays-off.md", "| 3 | 0.5 s |", "the wait each: a parameter"),
     ("asyncio/07-when-async-pays-off.md", "| 10 | 0.5 s |", "the wait each: a parameter"),
+    ("asyncio/10-limiting-concurrency.md", "With a 10-second timeout",
+     "the timeout the example sets: a setting, not a measurement"),
     ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",
      "three requests to the view shown in code, which no demo runs"),
     ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",
