@@ -6,6 +6,7 @@ from demos import (
     one_fails,
     order,
     queues,
+    semaphore,
     several_fail,
     sleep,
     timeouts,
@@ -25,6 +26,7 @@ DEMOS: dict[str, Demo] = {
         several_fail.DEMO,
         timeouts.DEMO,
         queues.DEMO,
+        semaphore.DEMO,
     )
 }
 

@@ -390,6 +390,8 @@ ALLOWED = [
     ("asyncio/07-when-async-pays-off.md", "| 1 | 0.5 s |", "the wait each: a parameter"),
     ("asyncio/07-when-async-pays-off.md", "| 3 | 0.5 s |", "the wait each: a parameter"),
     ("asyncio/07-when-async-pays-off.md", "| 10 | 0.5 s |", "the wait each: a parameter"),
+    ("asyncio/10-limiting-concurrency.md", "With a 10-second timeout",
+     "the timeout the example sets: a setting, not a measurement"),
     ("asyncio/11-taskgroup-and-exception-groups.md", "which comes in at 0.2 s",
      "when the data comes in: a constant in the demo's code"),
     ("asyncio/11-taskgroup-and-exception-groups.md", "would need 0.5 s",

@@ -10,7 +10,9 @@ from django.urls import reverse
 from lessons.demo_blocks import MAX_DEMO_BLOCK_BYTES, DemoBlock, DemoBlockError, parse_demo_block
 from lessons.models import Lesson
 
-KNOWN = "blocking, future, one_fails, order, queue, several_fail, sleep, timeouts, weather"
+KNOWN = (
+    "blocking, future, one_fails, order, queue, semaphore, several_fail, sleep, timeouts, weather"
+)
 
 # ---------------------------------------------------------------------------
 # Valid blocks

@@ -19,6 +19,7 @@ def test_it_lists_every_registered_demo():
         "several_fail",
         "queue",
         "timeouts",
+        "semaphore",
     }
 
 
@@ -53,6 +54,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("one_fails", "sync"), ("one_fails", "async"), ("queue", "sync"), ("queue", "async"),
         ("several_fail", "sync"), ("several_fail", "async"),
         ("timeouts", "sync"), ("timeouts", "async"),
+        ("semaphore", "sync"), ("semaphore", "async"),
     }  # fmt: skip
 
 

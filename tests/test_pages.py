@@ -265,5 +265,6 @@ def test_demo_catalog_describes_every_demo(client):
         "several_fail",
         "queue",
         "timeouts",
+        "semaphore",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

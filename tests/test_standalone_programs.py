@@ -47,6 +47,10 @@ CASES = [
     # and so what the queue holds, can differ from one run to the next.
     ("queue", "sync", {"jobs": 4, "workers": 1, "seconds": 0.05}, True, "ok"),
     ("queue", "async", {"jobs": 4, "workers": 1, "seconds": 0.05, "maxsize": 2}, True, "ok"),
+    # Four requests: the first cities are the simulator's slowest, so all four are
+    # in flight together even at its test speed, and the service's figure is the same.
+    ("semaphore", "sync", {"requests": 4}, False, "ok"),
+    ("semaphore", "async", {"requests": 4, "limit": 2}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")

@@ -30,6 +30,7 @@ from weathersim.app import (
     MAX_LATENCY,
     MIN_LATENCY,
     SLOW_SECONDS,
+    RunCounter,
     latency_for,
     make_app,
     temperature_for,
@@ -366,6 +367,170 @@ async def test_shutting_down_releases_waiting_requests_promptly(
         for response in await asyncio.gather(*pending):
             assert response.status == 503
             response.release()
+
+
+# --- counting a run's requests (X-Run) ------------------------------------------------
+
+RUN_A = "a1" * 8
+RUN_B = "b2" * 8
+
+
+@pytest_asyncio.fixture
+async def slow_client() -> AsyncIterator[TestClient]:
+    """Latencies of 60 to 240 ms: long enough for requests sent together to overlap."""
+    async with TestClient(TestServer(make_app(latency_scale=0.2))) as test_client:
+        yield test_client
+
+
+async def run_figures(client: TestClient, run_id: str) -> dict:
+    response = await client.get(f"/runs/{run_id}")
+    assert response.status == 200
+    return await response.json()
+
+
+async def get_as(client: TestClient, run_id: str, city: str) -> None:
+    response = await client.get(f"/services/json/{city}", headers={"X-Run": run_id})
+    assert response.status == 200
+    await response.read()
+
+
+@pytest.mark.asyncio
+async def test_it_counts_the_most_requests_of_a_run_it_served_at_once(
+    slow_client: TestClient,
+) -> None:
+    cities = ("paris", "lyon", "nice")
+    await asyncio.gather(*(get_as(slow_client, RUN_A, city) for city in cities))
+    await get_as(slow_client, RUN_A, "lille")  # alone: the most at once stays 3
+
+    assert await run_figures(slow_client, RUN_A) == {"requests": 4, "most_at_once": 3}
+
+
+@pytest.mark.asyncio
+async def test_requests_one_after_another_were_never_more_than_one_at_once(
+    client: TestClient,
+) -> None:
+    for city in ("paris", "lyon", "nice"):
+        await get_as(client, RUN_A, city)
+
+    assert await run_figures(client, RUN_A) == {"requests": 3, "most_at_once": 1}
+
+
+@pytest.mark.asyncio
+async def test_runs_with_different_ids_are_counted_apart(slow_client: TestClient) -> None:
+    await asyncio.gather(
+        *(get_as(slow_client, RUN_A, city) for city in ("paris", "lyon", "nice", "lille")),
+        get_as(slow_client, RUN_B, "nantes"),
+    )
+
+    assert await run_figures(slow_client, RUN_A) == {"requests": 4, "most_at_once": 4}
+    assert await run_figures(slow_client, RUN_B) == {"requests": 1, "most_at_once": 1}
+
+
+@pytest.mark.asyncio
+async def test_requests_without_a_valid_run_id_are_answered_and_not_counted(
+    client: TestClient,
+) -> None:
+    plain = await fetch_json(client, "paris")
+    for header in ("", "XYZ", "ab", "A1" * 8, "a" * 65):
+        response = await client.get("/services/json/paris", headers={"X-Run": header})
+        assert response.status == 200
+        assert (await response.json())["current_condition"]["tmp"] == plain["current_condition"][
+            "tmp"
+        ]
+
+    assert len(client.app[weathersim.RUNS]) == 0
+
+
+@pytest.mark.asyncio
+async def test_the_answer_to_a_counted_request_is_unchanged(client: TestClient) -> None:
+    response = await client.get("/services/json/Paris", headers={"X-Run": RUN_A})
+
+    assert response.status == 200
+    assert set(await response.json()) == {"city_info", "current_condition"}
+
+
+@pytest.mark.asyncio
+async def test_failing_requests_count_and_leave_the_run_with_none_in_flight(
+    client: TestClient,
+) -> None:
+    for city in ("fail-500", "fail-404", "Bad_name"):
+        response = await client.get(f"/services/json/{city}", headers={"X-Run": RUN_A})
+        await response.read()
+
+    assert await run_figures(client, RUN_A) == {"requests": 3, "most_at_once": 1}
+    assert client.app[weathersim.RUNS].get(RUN_A).in_flight == 0
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_run_is_404_and_a_malformed_id_400(client: TestClient) -> None:
+    unknown = await client.get(f"/runs/{RUN_B}")
+    malformed = await client.get("/runs/not-hex")
+
+    assert unknown.status == 404
+    assert (await unknown.json())["errors"][0]["code"] == "404"
+    assert malformed.status == 400
+    assert (await malformed.json())["errors"][0]["code"] == "400"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_run_is_forgotten_after_its_time_to_live() -> None:
+    clock = FakeClock()
+    runs = RunCounter(ttl=10, clock=clock)
+    runs.finish(runs.start(RUN_A))
+
+    clock.now = 9.9
+    assert runs.get(RUN_A) is not None
+    clock.now = 20
+    assert runs.get(RUN_A) is None
+    assert len(runs) == 0
+
+
+def test_a_new_request_keeps_a_run_alive() -> None:
+    clock = FakeClock()
+    runs = RunCounter(ttl=10, clock=clock)
+    runs.finish(runs.start(RUN_A))
+    clock.now = 8
+    runs.finish(runs.start(RUN_A))
+    clock.now = 15
+
+    assert runs.get(RUN_A).requests == 2
+
+
+def test_it_tracks_at_most_max_runs_dropping_the_least_recently_used() -> None:
+    runs = RunCounter(max_runs=3, clock=FakeClock())
+    ids = [f"{n:016x}" for n in range(5)]
+    for run_id in ids[:3]:
+        runs.finish(runs.start(run_id))
+    runs.finish(runs.start(ids[0]))  # used again: now the most recent
+    for run_id in ids[3:]:
+        runs.finish(runs.start(run_id))
+
+    assert len(runs) == 3
+    assert [run_id for run_id in ids if runs.get(run_id) is not None] == [ids[0], ids[3], ids[4]]
+
+
+def test_a_run_dropped_while_in_flight_finishes_harmlessly() -> None:
+    runs = RunCounter(max_runs=1, clock=FakeClock())
+    first = runs.start(RUN_A)
+    runs.finish(runs.start(RUN_B))  # RUN_A is dropped, its request still in flight
+    runs.finish(first)
+
+    assert runs.get(RUN_A) is None
+    assert (runs.get(RUN_B).requests, len(runs)) == (1, 1)
+
+
+def test_the_run_counter_refuses_meaningless_bounds() -> None:
+    with pytest.raises(ValueError, match="max_runs"):
+        RunCounter(max_runs=0)
+    with pytest.raises(ValueError, match="ttl"):
+        RunCounter(ttl=0)
 
 
 # --- health and logging --------------------------------------------------------------

@@ -39,6 +39,18 @@ Fault cities (names are case-insensitive) let tests and readers ask for failures
 
 ``GET /health`` answers ``ok`` immediately.
 
+Counting a run's requests: a client may send ``X-Run: <id>`` (8 to 64 lower-case hex
+digits, e.g. from ``secrets.token_hex``) with its weather requests. The simulator then
+counts that run's requests, and how many of them it was serving at the same moment:
+``GET /runs/<id>`` answers ``{"requests": n, "most_at_once": m}`` (404 for an id it does
+not know). A request counts from the moment its handler starts until the handler
+returns, which for every answer but ``fail-truncated`` is before a byte of it is sent:
+the figure is the server's own view of the client's concurrency. Runs are kept apart
+by their ids, so readers sharing one simulator never see each other's figures. Memory
+stays bounded: a run is forgotten ``RUN_TTL_SECONDS`` after its last request, and beyond
+``MAX_RUNS`` runs the least recently used is dropped.
+A missing or malformed ``X-Run`` header is ignored; weather answers never change.
+
 Any waiting (latency, ``fail-timeout``, ``fail-hang``) stops early when the simulator
 shuts down; the pending request then gets 503, so shutdown is never held up.
 """
@@ -52,7 +64,9 @@ import logging
 import re
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +83,11 @@ SLOW_SECONDS = 30.0
 FAIL_SLOW_SECONDS = 2.5
 # How often a long wait checks whether its client is still connected.
 DISCONNECT_POLL_SECONDS = 0.05
+# Counting a run's requests (X-Run): which ids, for how long, and how many runs at most.
+RUN_HEADER = "X-Run"
+RUN_ID_PATTERN = re.compile(r"\A[0-9a-f]{8,64}\Z")
+RUN_TTL_SECONDS = 600.0
+MAX_RUNS = 1000
 
 FAULT_CITIES: dict[str, str] = {
     "fail-500": "HTTP 500 with a short text body, after the normal latency.",
@@ -124,6 +143,82 @@ STOPPING = web.AppKey("stopping", asyncio.Event)
 LATENCY_SCALE = web.AppKey("latency_scale", float)
 
 Handler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class RunCount:
+    """One run's requests: how many in all, in flight now, and at most at once."""
+
+    requests: int = 0
+    in_flight: int = 0
+    most_at_once: int = 0
+    last_seen: float = 0.0
+
+
+class RunCounter:
+    """Requests in flight per run id, with a bounded memory.
+
+    Not thread-safe: it lives on the simulator's event loop. A run dropped while its
+    requests are in flight is simply counted no more; those requests end harmlessly.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_runs: int = MAX_RUNS,
+        ttl: float = RUN_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_runs < 1 or not ttl > 0:
+            raise ValueError("max_runs must be at least 1 and ttl more than 0")
+        self.max_runs = max_runs
+        self.ttl = ttl
+        self._clock = clock
+        # Least recently used first.
+        self._runs: OrderedDict[str, RunCount] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def _forget_expired(self, now: float) -> None:
+        while self._runs:
+            run_id, count = next(iter(self._runs.items()))
+            if now - count.last_seen < self.ttl:
+                break
+            del self._runs[run_id]
+
+    def start(self, run_id: str) -> RunCount:
+        """Count one more request of ``run_id`` in flight; pass the result to ``finish``."""
+        now = self._clock()
+        self._forget_expired(now)
+        count = self._runs.pop(run_id, None) or RunCount()
+        while len(self._runs) >= self.max_runs:
+            self._runs.popitem(last=False)
+        self._runs[run_id] = count
+        count.requests += 1
+        count.in_flight += 1
+        count.most_at_once = max(count.most_at_once, count.in_flight)
+        count.last_seen = now
+        return count
+
+    def finish(self, count: RunCount) -> None:
+        count.in_flight -= 1
+        count.last_seen = self._clock()
+
+    def get(self, run_id: str) -> RunCount | None:
+        self._forget_expired(self._clock())
+        return self._runs.get(run_id)
+
+
+RUNS = web.AppKey("runs", RunCounter)
+
+
+def run_id_of(request: web.Request) -> str | None:
+    """The request's run id, or None when the X-Run header is absent or malformed."""
+    run_id = request.headers.get(RUN_HEADER)
+    if run_id is None or RUN_ID_PATTERN.fullmatch(run_id) is None:
+        return None
+    return run_id
 
 
 class _ClientGone(Exception):
@@ -315,6 +410,8 @@ async def handle_weather(request: web.Request) -> web.StreamResponse:
     city = request.match_info["city"]
     started = time.perf_counter()
     status: int | str = "error"
+    run_id = run_id_of(request)
+    counted = request.app[RUNS].start(run_id) if run_id is not None else None
     try:
         response = await _respond(request, city)
         status = response.status
@@ -330,7 +427,22 @@ async def handle_weather(request: web.Request) -> web.StreamResponse:
         # Nobody is listening any more; aiohttp ignores the failed write quietly.
         return web.Response(status=499, text="client closed request")
     finally:
+        # Runs before aiohttp sends the answer: the client cannot have it yet.
+        if counted is not None:
+            request.app[RUNS].finish(counted)
         logger.info("city=%r status=%s latency=%.3fs", city, status, time.perf_counter() - started)
+
+
+async def handle_run(request: web.Request) -> web.StreamResponse:
+    run_id = request.match_info["run_id"]
+    if RUN_ID_PATTERN.fullmatch(run_id) is None:
+        text = "invalid run id: expected 8 to 64 lower-case hexadecimal digits"
+        return web.json_response(_errors_body(400, text), status=400)
+    count = request.app[RUNS].get(run_id)
+    if count is None:
+        text = "no requests from this run, or it was forgotten"
+        return web.json_response(_errors_body(404, text), status=404)
+    return web.json_response({"requests": count.requests, "most_at_once": count.most_at_once})
 
 
 async def handle_health(request: web.Request) -> web.StreamResponse:
@@ -341,14 +453,17 @@ async def _release_waiters(app: web.Application) -> None:
     app[STOPPING].set()
 
 
-def make_app(*, latency_scale: float = 1.0) -> web.Application:
-    """Build the simulator. ``latency_scale`` multiplies every per-city latency."""
+def make_app(*, latency_scale: float = 1.0, runs: RunCounter | None = None) -> web.Application:
+    """Build the simulator. ``latency_scale`` multiplies every per-city latency; ``runs``
+    counts the requests of runs that name themselves (X-Run), a fresh counter by default."""
     if not latency_scale >= 0:  # also rejects NaN
         raise ValueError(f"latency_scale must be >= 0, got {latency_scale!r}")
     app = web.Application()
     app[LATENCY_SCALE] = float(latency_scale)
+    app[RUNS] = runs if runs is not None else RunCounter()
     app[STOPPING] = asyncio.Event()
     app.on_shutdown.append(_release_waiters)
     app.router.add_get("/services/json/{city}", handle_weather)
+    app.router.add_get("/runs/{run_id}", handle_run)
     app.router.add_get("/health", handle_health)
     return app
