@@ -23,15 +23,15 @@ async def report(seconds: float) -> None:
     print(f"report: done after {seconds} s")
 
 
-async def main(arrives: float = ARRIVES, report_takes: float = REPORT) -> None:
+async def main() -> None:
     data = asyncio.Event()
     # The data comes in: parse and store both wake up, in the same turn of the loop.
-    asyncio.get_running_loop().call_later(arrives, data.set)
+    asyncio.get_running_loop().call_later(ARRIVES, data.set)
     try:
-        await asyncio.gather(parse(data), store(data), report(report_takes))
+        await asyncio.gather(parse(data), store(data), report(REPORT))
     except (ValueError, ConnectionError) as error:
         print(f"main: gather raised {error!r}")
-    await asyncio.sleep(report_takes)  # time enough to see what becomes of the report
+    await asyncio.sleep(REPORT)  # time enough to see what becomes of the report
     print("main: done")
 
 

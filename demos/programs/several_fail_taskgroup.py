@@ -23,20 +23,20 @@ async def report(seconds: float) -> None:
     print(f"report: done after {seconds} s")
 
 
-async def main(arrives: float = ARRIVES, report_takes: float = REPORT) -> None:
+async def main() -> None:
     data = asyncio.Event()
     # The data comes in: parse and store both wake up, in the same turn of the loop.
-    asyncio.get_running_loop().call_later(arrives, data.set)
+    asyncio.get_running_loop().call_later(ARRIVES, data.set)
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(parse(data))
             group.create_task(store(data))
-            group.create_task(report(report_takes))
+            group.create_task(report(REPORT))
     except* ValueError as errors:
         print(f"main: except* ValueError got {errors.exceptions!r}")
     except* ConnectionError as errors:
         print(f"main: except* ConnectionError got {errors.exceptions!r}")
-    await asyncio.sleep(report_takes)  # the same wait as with gather, for a fair comparison
+    await asyncio.sleep(REPORT)  # the same wait as with gather, for a fair comparison
     print("main: done")
 
 
