@@ -1,34 +1,14 @@
 """When one task of three fails: gather lets the others run on, a TaskGroup cancels them."""
 
-import json
-
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from tests.sockets import HEADERS
-from tutorialsite.asgi import application
+from tests.demo_runs import ends, lines, run_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 async def run(mode: str) -> tuple[dict, list[dict]]:
-    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
-    assert (await ws.connect())[0]
-    frame = {"type": "run", "id": "g", "demo": "one_fails", "mode": mode, "trace": True}
-    await ws.send_to(text_data=json.dumps(frame))
-    events = []
-    while (event := await ws.receive_json_from(timeout=5))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    return event, events
-
-
-def lines(events: list[dict]) -> list[str]:
-    return [event["text"] for event in events if event["type"] == "output"]
-
-
-def ends(events: list[dict]) -> dict[int, dict]:
-    return {event["task"]: event for event in events if event["type"] == "task_finished"}
+    return await run_demo("one_fails", mode, trace=True)
 
 
 async def test_with_gather_the_slow_job_runs_on_after_main_has_the_error():

@@ -1,14 +1,11 @@
 """A producer and two workers around a queue: unbounded it fills at once, maxsize holds it back."""
 
-import json
 import re
 from collections import Counter
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from tests.sockets import HEADERS
-from tutorialsite.asgi import application
+from tests.demo_runs import ends, lines, run_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -18,23 +15,7 @@ STATE = re.compile(r" \(queue holds (\d+)\)$")
 
 
 async def run(mode: str, params: dict) -> tuple[dict, list[dict]]:
-    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
-    assert (await ws.connect())[0]
-    frame = {"type": "run", "id": "q", "demo": "queue", "mode": mode, "params": params}
-    await ws.send_to(text_data=json.dumps(frame))
-    events = []
-    while (event := await ws.receive_json_from(timeout=5))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    return event, events
-
-
-def lines(events: list[dict]) -> list[str]:
-    return [event["text"] for event in events if event["type"] == "output"]
-
-
-def ends(events: list[dict]) -> dict[int, dict]:
-    return {event["task"]: event for event in events if event["type"] == "task_finished"}
+    return await run_demo("queue", mode, params)
 
 
 def held(line: str) -> int | None:

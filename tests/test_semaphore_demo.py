@@ -3,15 +3,12 @@ of the most requests it served at once is what each program reports."""
 
 import asyncio
 import heapq
-import json
 
 import pytest
 from aiohttp.test_utils import TestServer
-from channels.testing import WebsocketCommunicator
 
 from demos.programs.semaphore_limited import CITIES
-from tests.sockets import HEADERS
-from tutorialsite.asgi import application
+from tests.demo_runs import ends, lines, run_demo
 from weathersim.app import latency_for, make_app, temperature_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
@@ -32,23 +29,7 @@ async def simulator(settings):
 
 
 async def run(mode: str, params: dict) -> tuple[dict, list[dict]]:
-    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
-    assert (await ws.connect())[0]
-    frame = {"type": "run", "id": "m", "demo": "semaphore", "mode": mode, "params": params}
-    await ws.send_to(text_data=json.dumps(frame))
-    events = []
-    while (event := await ws.receive_json_from(timeout=10))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    return event, events
-
-
-def lines(events: list[dict]) -> list[str]:
-    return [event["text"] for event in events if event["type"] == "output"]
-
-
-def ends(events: list[dict]) -> dict[int, dict]:
-    return {event["task"]: event for event in events if event["type"] == "task_finished"}
+    return await run_demo("semaphore", mode, params, within=10)
 
 
 def cities(requests: int) -> list[str]:

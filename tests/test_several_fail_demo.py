@@ -1,34 +1,14 @@
 """Two tasks fail at once: gather raises one error and drops the other, a TaskGroup raises both."""
 
-import json
-
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from tests.sockets import HEADERS
-from tutorialsite.asgi import application
+from tests.demo_runs import ends, lines, run_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 async def run(mode: str) -> tuple[dict, list[dict]]:
-    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
-    assert (await ws.connect())[0]
-    frame = {"type": "run", "id": "g", "demo": "several_fail", "mode": mode, "trace": True}
-    await ws.send_to(text_data=json.dumps(frame))
-    events = []
-    while (event := await ws.receive_json_from(timeout=5))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    return event, events
-
-
-def lines(events: list[dict]) -> list[str]:
-    return [event["text"] for event in events if event["type"] == "output"]
-
-
-def ends(events: list[dict]) -> dict[int, dict]:
-    return {event["task"]: event for event in events if event["type"] == "task_finished"}
+    return await run_demo("several_fail", mode, trace=True)
 
 
 async def test_gather_raises_the_first_error_only_and_the_report_runs_on():

@@ -7,6 +7,7 @@ import time
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from tests.demo_runs import ends, lines, run_demo
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -25,21 +26,7 @@ async def connect() -> WebsocketCommunicator:
 
 
 async def run(mode: str, trace: bool = False, **params) -> tuple[dict, list[dict]]:
-    ws = await connect()
-    await ws.send_to(text_data=run_frame(mode, trace, **params))
-    events = []
-    while (event := await ws.receive_json_from(timeout=5))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    return event, events
-
-
-def lines(events: list[dict]) -> list[str]:
-    return [event["text"] for event in events if event["type"] == "output"]
-
-
-def ends(events: list[dict]) -> dict[int, dict]:
-    return {event["task"]: event for event in events if event["type"] == "task_finished"}
+    return await run_demo("timeouts", mode, params, trace=trace)
 
 
 @pytest.mark.parametrize("trace", [False, True], ids=["plain", "traced"])

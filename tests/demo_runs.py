@@ -1,0 +1,41 @@
+"""One demo run over the site's websocket, in process, and what to read in its events.
+
+The demo tests each run a variant and look at what it printed (``lines``) and
+how each of its tasks ended (``ends``).
+"""
+
+import json
+
+from channels.testing import WebsocketCommunicator
+
+from tests.sockets import HEADERS
+from tutorialsite.asgi import application
+
+
+async def run_demo(
+    demo: str, mode: str, params: dict | None = None, *, trace: bool = False, within: float = 5
+) -> tuple[dict, list[dict]]:
+    """The run's last message (``finished`` or ``error``) and every message before it."""
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    frame = {"type": "run", "id": "d", "demo": demo, "mode": mode, "params": params or {},
+             "trace": trace}  # fmt: skip
+    await ws.send_to(text_data=json.dumps(frame))
+    events = []
+    while (event := await ws.receive_json_from(timeout=within))["type"] not in {
+        "finished",
+        "error",
+    }:
+        events.append(event)
+    await ws.disconnect()
+    return event, events
+
+
+def lines(events: list[dict]) -> list[str]:
+    """What the run printed, in order."""
+    return [event["text"] for event in events if event["type"] == "output"]
+
+
+def ends(events: list[dict]) -> dict[int, dict]:
+    """Each task's ``task_finished`` event, by task."""
+    return {event["task"]: event for event in events if event["type"] == "task_finished"}
