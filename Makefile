@@ -55,7 +55,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint bubblewrap redis-server
 	$(BIN)/pytest
 
 # The whole suite again on PostgreSQL, with Redis for the channel layer and the

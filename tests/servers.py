@@ -73,6 +73,7 @@ def running_site(tmp: Path, *, sandboxes: bool = False, **extra_env: str) -> Ite
     with contextlib.ExitStack() as stack:
         if sandboxes:
             services.bwrap_binary()
+            services.redis_server_binary()
             redis = PrivateRedis().start()
             stack.callback(redis.stop)
             extra_env["REDIS_URL"] = redis.url

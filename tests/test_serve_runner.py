@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 def test_serve_runs_readers_programs_through_a_private_redis_and_stops_it(tmp_path):
     services.bwrap_binary()
+    services.redis_server_binary()
     port, weather_port = free_port(), free_port()
     env = site_env(tmp_path / "site.sqlite3", weather_port)
     env.pop("REDIS_URL", None)
