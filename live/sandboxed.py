@@ -55,7 +55,7 @@ class SandboxedExecution:
         try:
             reply = await layer.new_channel()
             await layer.send(
-                settings.SANDBOX_CHANNEL or RUNS_CHANNEL,
+                RUNS_CHANNEL,
                 {"type": "sandbox.run", "reply_to": reply, "code": self.code, "mode": self.mode,
                  "trace": self.trace, "expires": time.time() + answer_within},
             )  # fmt: skip

@@ -25,8 +25,7 @@ from weathersim.app import make_app
 async def running_runner(weather_url: str, limits=None, capacity: int = 4):
     launcher = Launcher(limits=limits or settings.SANDBOX_LIMITS, weather_url=weather_url)
     await launcher.start()
-    runner = Runner(get_channel_layer(), launcher, capacity=capacity,
-                    channel=settings.SANDBOX_CHANNEL)  # fmt: skip
+    runner = Runner(get_channel_layer(), launcher, capacity=capacity)
     serving = asyncio.create_task(runner.serve())
     try:
         yield launcher

@@ -310,7 +310,6 @@ DEMO_RUNS_KEPT = env_int("DEMO_RUNS_KEPT", 10_000, minimum=500, maximum=10_000_0
 # for a runner to take a run before telling the reader none is there.
 DEMO_SANDBOXES = env_int("DEMO_SANDBOXES", 4, minimum=1, maximum=256)
 SANDBOX_LIMITS = limits_from(env_int, env_float)
-SANDBOX_CHANNEL = "sandbox-runs"
 SANDBOX_ANSWER_SECONDS = env_float("SANDBOX_ANSWER_SECONDS", 10.0, minimum=0.5, maximum=600.0)
 # Live lesson updates: how many lessons one socket may watch at once.
 LESSON_WATCHES_PER_CONNECTION = 5
