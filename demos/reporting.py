@@ -90,6 +90,11 @@ class RunReporter:
     def started(self) -> bool:
         return self._started_at is not None
 
+    @property
+    def started_at(self) -> float | None:
+        """The run's start on ``time.perf_counter``, once it has started."""
+        return self._started_at
+
     def now(self) -> float:
         if self._started_at is None:
             raise RuntimeError("the run has not started")

@@ -223,7 +223,7 @@ def main() -> int:
             identify=task_identity,
             task_factory=RootlessFactory(TaskFactory()),
         )
-    loops = ProgramLoops(reporter, tracer)
+    loops = ProgramLoops(events, reporter, tracer)
     asyncio.set_event_loop_policy(loops)
 
     reporter.bind()
@@ -261,8 +261,9 @@ def send_trace(events: Events, tracer) -> None:
 class ProgramLoops(asyncio.DefaultEventLoopPolicy):
     """Every loop the program makes reports its tasks; the first is traced when asked."""
 
-    def __init__(self, reporter: RunReporter, tracer) -> None:
+    def __init__(self, events: Events, reporter: RunReporter, tracer) -> None:
         super().__init__()
+        self._events = events
         self._reporter = reporter
         self._tracer = tracer
         self._sender: threading.Thread | None = None
@@ -275,18 +276,15 @@ class ProgramLoops(asyncio.DefaultEventLoopPolicy):
             loop.set_task_factory(RootlessFactory(TaskFactory()))
             return loop
         loop = tracer.new_loop()
-        tracer.begin(self._reporter._started_at)
+        tracer.begin(self._reporter.started_at)
         self._traced = tracer
         self._sender = threading.Thread(target=self._send_trace, daemon=True, name="trace")
         self._sender.start()
         return loop
 
     def _send_trace(self) -> None:
-        events = self._reporter._emit
         while not self._stop.wait(SEND_TRACE_EVERY):
-            records = self._traced.drain()
-            for start in range(0, len(records), TRACE_BATCH):
-                events({"type": "trace", "records": records[start : start + TRACE_BATCH]})
+            send_trace(self._events, self._traced)
 
     def stop_sending(self) -> None:
         self._stop.set()

@@ -500,9 +500,9 @@ class _Run:
         kind = event["type"]
         match kind:
             case "started":
+                # The program's clock: what it writes outside its events is timed from here.
                 if self.origin is None:
                     self.origin = event["origin"]
-                    # The wall clock runs from the program's start, not from bwrap's.
                 return
             case "syntax_error":
                 self.syntax_error = True
