@@ -65,8 +65,10 @@ class Runner:
         self.launcher = launcher
         self.capacity = capacity
         self.channel = channel
-        self._free_slots = list(range(capacity))
-        self._slot_free = asyncio.Condition()
+        # The sandbox slots free now: a slot gives its sandbox an outside uid of its own.
+        self._free_slots: asyncio.Queue[int] = asyncio.Queue()
+        for slot in range(capacity):
+            self._free_slots.put_nowait(slot)
         self._runs: set[asyncio.Task[None]] = set()
 
     async def serve(self) -> None:
@@ -95,18 +97,10 @@ class Runner:
                 await asyncio.wait(list(self._runs))
 
     async def _take_slot(self) -> int:
-        async with self._slot_free:
-            await self._slot_free.wait_for(lambda: bool(self._free_slots))
-            return self._free_slots.pop(0)
+        return await self._free_slots.get()
 
     def _give_back(self, slot: int) -> None:
-        self._free_slots.append(slot)
-
-        async def tell() -> None:
-            async with self._slot_free:
-                self._slot_free.notify()
-
-        asyncio.get_running_loop().create_task(tell())
+        self._free_slots.put_nowait(slot)
 
     async def _run(self, message: Any, slot: int) -> None:
         try:

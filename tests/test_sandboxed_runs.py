@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import time
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -13,6 +14,7 @@ from live.protocol import MAX_CODE_BYTES
 from live.selectors import demo_stats
 from sandbox.launcher import Launcher
 from tests import services
+from tests.sandboxes import running_runner
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -262,3 +264,22 @@ async def test_a_program_runs_whatever_number_its_event_pipe_gets():
             os.close(fd)
     assert outcome.status == "ok", outcome
     assert [e["text"] for e in events if e["type"] == "output"] == ["hi"]
+
+
+async def test_a_runner_takes_a_run_only_when_one_of_its_slots_is_free(weather_simulator):
+    services.bwrap_binary()
+    code = "import time\n\ntime.sleep(0.3)\nprint('done')\n"
+    async with running_runner(weather_simulator, capacity=1):
+        ws = await connect()
+        started = time.perf_counter()
+        await ws.send_to(text_data=code_frame(code, run_id="a"))
+        await ws.send_to(text_data=code_frame(code, run_id="b"))
+        ended = {}
+        while len(ended) < 2:
+            event = await ws.receive_json_from(timeout=20)
+            if event["type"] == "finished":
+                assert event["status"] == "ok", event
+                ended[event["id"]] = time.perf_counter() - started
+        await ws.disconnect()
+    # One slot: the second program began only once the first had ended.
+    assert ended["b"] - ended["a"] >= 0.25
