@@ -34,11 +34,19 @@ from lessons import body_limits
 from lessons.body_limits import BodyError
 from lessons.claims import Claim, claim_rule, render_claim
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
+from lessons.quiz_blocks import (
+    MAX_QUIZZES,
+    NUMBER,
+    ORDER,
+    QuizBlock,
+    QuizBlockError,
+    parse_quiz_block,
+)
 
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 6
+RENDERER_VERSION = 7
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -70,6 +78,7 @@ class Rendered:
     toc: list[dict[str, Any]] = field(default_factory=list)
     words: int = 0
     demos: list[str] = field(default_factory=list)
+    quizzes: int = 0
     # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
     claims: list[Claim] = field(default_factory=list)
 
@@ -130,14 +139,26 @@ def _fence_lang(token: Token) -> str:
 def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
     lang = _fence_lang(token)
-    if lang == "demo":
-        block = parse_demo_block(token.content)  # DemoBlockError propagates to the editor
-        env["demo_blocks"].append(block)
-        # A marker only this render can name; swapped for the placeholder after nh3.
-        return f'<div class="demo-slot-{env["nonce"]}-{len(env["demo_blocks"]) - 1}"></div>\n'
+    if lang in _BLOCKS:
+        kind, parse = _BLOCKS[lang]
+        try:
+            block = parse(token.content)
+        except (DemoBlockError, QuizBlockError) as exc:  # to the editor, naming the line
+            line = token.map[0] + 1 if token.map else None
+            raise type(exc)(f"Line {line}: {exc}" if line else str(exc)) from None
+        env[kind].append(block)
+        if kind == "quiz_blocks" and len(env[kind]) > MAX_QUIZZES:
+            raise QuizBlockError(
+                f"Line {token.map[0] + 1}: a lesson may hold at most {MAX_QUIZZES} quiz blocks"
+            )
+        # A marker only this render can name; swapped for the block's HTML after nh3.
+        return f'<div class="{lang}-slot-{env["nonce"]}-{len(env[kind]) - 1}"></div>\n'
     body = _highlight(token.content, lang, env)
     css_lang = html.escape(re.sub(r"[^A-Za-z0-9_+-]", "", lang) or "text")
     return f'<pre class="highlight"><code class="language-{css_lang}">{body}</code></pre>\n'
+
+
+_BLOCKS = {"demo": ("demo_blocks", parse_demo_block), "quiz": ("quiz_blocks", parse_quiz_block)}
 
 
 def _demo_placeholder(block: DemoBlock) -> str:
@@ -147,6 +168,88 @@ def _demo_placeholder(block: DemoBlock) -> str:
         '<p class="demo-fallback">This live demo runs on the server and needs '
         "JavaScript to show its results.</p></div>"
     )
+
+
+# Quiz text is inline Markdown without raw HTML, cleaned on its own: it is put
+# into the page after the body's own cleaning, like a demo placeholder.
+_INLINE = MarkdownIt("commonmark", {"html": False})
+_INLINE_TAGS = {"a", "b", "br", "code", "del", "em", "i", "kbd", "s", "strong", "sub", "sup"}
+
+
+def _inline(text: str) -> str:
+    return nh3.clean(
+        _INLINE.renderInline(text),
+        tags=_INLINE_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _quiz_html(block: QuizBlock, number: int) -> str:
+    """A quiz that reads without JavaScript: the question, the choices or lines,
+    and the answer with its explanations folded in a <details>; quiz.js makes it
+    answerable from the same markup."""
+    parts = [
+        f'<section class="quiz" data-quiz="{block.kind}" aria-label="Question {number}">',
+        f'<p class="quiz-kicker">Question {number}</p>',
+        f'<p class="quiz-question">{_inline(block.question)}</p>',
+    ]
+    answer: list[str] = []
+    if block.kind == ORDER:
+        parts.append('<ol class="quiz-lines">')
+        parts += [f'<li data-line="{i}">{_inline(block.order[i])}</li>' for i in block.shown]
+        parts.append("</ol>")
+        answer.append('<p>The right order:</p><ol class="quiz-right-order">')
+        answer += [f"<li>{_inline(line)}</li>" for line in block.order]
+        answer.append("</ol>")
+    elif block.kind == NUMBER:
+        unit = html.escape(block.unit)
+        parts.append(
+            f'<p class="quiz-number" data-answer="{_number(block.answer)}" '
+            f'data-tolerance="{_number(block.tolerance)}" data-unit="{unit}"></p>'
+        )
+        shown = f"{_number(block.answer)} {unit}".rstrip()
+        span = (
+            f" (anything from {_number(block.answer - block.tolerance)} to "
+            f"{_number(block.answer + block.tolerance)} counts)"
+            if block.tolerance
+            else ""
+        )
+        answer.append(f'<p class="quiz-right-number">The answer: {shown}{span}.</p>')
+        for side, text in (("low", block.too_low), ("high", block.too_high)):
+            if text:
+                parts.append(f'<p class="quiz-miss" data-miss="{side}" hidden>{_inline(text)}</p>')
+    else:
+        several = "true" if block.several_right else "false"
+        parts.append(f'<ol class="quiz-choices" data-several="{several}">')
+        parts += [
+            f'<li data-choice="{index}">{_inline(choice.text)}</li>'
+            for index, choice in enumerate(block.choices)
+        ]
+        parts.append("</ol>")
+        if block.several_right:
+            answer.append("<p>More than one choice is right.</p>")
+        answer.append('<ul class="quiz-verdicts">')
+        for index, choice in enumerate(block.choices):
+            verdict = "Right" if choice.right else "Not right"
+            why = f" {_inline(choice.why)}" if choice.why else ""
+            answer.append(
+                f'<li data-choice="{index}" data-right="{str(choice.right).lower()}">'
+                f"<strong>{verdict}:</strong> {_inline(choice.text)}"
+                f'<span class="quiz-choice-why">{why}</span></li>'
+            )
+        answer.append("</ul>")
+    if block.why:
+        answer.append(f'<p class="quiz-why">{_inline(block.why)}</p>')
+    parts.append('<details class="quiz-answer"><summary>Show the answer</summary>')
+    parts += answer
+    parts.append("</details></section>")
+    return "".join(parts)
 
 
 # Ids the page templates use themselves; no element of a body may take one of them.
@@ -312,6 +415,7 @@ def render_markdown(text: str) -> Rendered:
     env: dict[str, Any] = {
         "nonce": secrets.token_hex(8),
         "demo_blocks": [],
+        "quiz_blocks": [],
         "tokens_left": MAX_HIGHLIGHTED_TOKENS,
         "cells_left": body_limits.MAX_TABLE_CELLS,
     }
@@ -333,11 +437,16 @@ def render_markdown(text: str) -> Rendered:
     for index, block in enumerate(blocks):
         slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
         safe = safe.replace(slot, _demo_placeholder(block), 1)
+    quizzes: list[QuizBlock] = env["quiz_blocks"]
+    for index, quiz in enumerate(quizzes):
+        slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
+        safe = safe.replace(slot, _quiz_html(quiz, index + 1), 1)
     return Rendered(
         html=safe,
         toc=_toc(tokens),
         words=_count_words(tokens),
         demos=[block.name for block in blocks],
+        quizzes=len(quizzes),
         claims=env.get("claims", []),
     )
 
@@ -356,9 +465,11 @@ def _count_words(tokens: list[Token]) -> int:
     for token in tokens:
         if token.type == "inline":
             words += len(token.content.split())
+        elif token.type in {"fence", "code_block"} and _fence_lang(token) == "quiz":
+            words += len(token.content.split())  # a question is read, and thought over
         elif token.type in {"fence", "code_block"} and _fence_lang(token) != "demo":
             words += len(token.content.split()) // 2  # code is skimmed, not read word by word
     return words
 
 
-__all__ = ["BodyError", "DemoBlockError", "Rendered", "render_markdown"]
+__all__ = ["BodyError", "DemoBlockError", "QuizBlockError", "Rendered", "render_markdown"]
