@@ -1,7 +1,8 @@
 /* The page's entry module: wires the small pieces that each page may have.
  *
  * Everything here improves a page that already works without JavaScript;
- * only the live demos need it, and they are loaded only where there are some.
+ * only the live demos need it (and answering quizzes), and they are loaded
+ * only where there are some.
  */
 
 import { addCopyButtons } from "./copy-code.js";
@@ -13,6 +14,9 @@ setUpToc(document.querySelector(".toc"));
 
 const lessonBody = document.querySelector(".lesson-body");
 if (lessonBody) addCopyButtons(lessonBody);
+
+const quizzes = [...document.querySelectorAll(".quiz[data-quiz]")];
+if (quizzes.length) import("./quiz.js").then(({ setUpQuizzes }) => setUpQuizzes(quizzes));
 
 const demos = [...document.querySelectorAll(".demo[data-demo]")];
 if (demos.length) {
