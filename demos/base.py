@@ -29,6 +29,9 @@ class Variant:
     # it is written in is what the reader sees, and runs as it is.
     main: Callable[..., Any]
     where: Where
+    # One sentence on why a run of this variant takes as long as it does,
+    # shown beside the measured time and the reader's guess.
+    why: str = ""
 
     @property
     def program(self) -> ModuleType:

@@ -17,6 +17,22 @@ DEMO = Demo(
     ),
     # Both variants run on a private loop in a pool thread: the blocking one
     # stalls that loop, and only that loop, on purpose.
-    sync=Variant("Run with time.sleep", blocking_time_sleep.main, Where.PRIVATE_LOOP),
-    async_=Variant("Run with asyncio.sleep", blocking_asyncio_sleep.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Run with time.sleep",
+        blocking_time_sleep.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "time.sleep held the whole loop: no task took a step while it lasted, so the block "
+            "was added to every task's time."
+        ),
+    ),
+    async_=Variant(
+        "Run with asyncio.sleep",
+        blocking_asyncio_sleep.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "asyncio.sleep let the loop run the other tasks meanwhile: only task 0 took longer, "
+            "by its own wait."
+        ),
+    ),
 )

@@ -23,6 +23,7 @@ def catalog() -> dict[str, Any]:
                         "source_html": highlighted_source_of(variant.program),
                         # An asyncio program has an event loop to trace.
                         "traceable": variant.where is not Where.THREAD,
+                        "why": variant.why,
                     }
                     for mode, variant in (("sync", demo.sync), ("async", demo.async_))
                 },

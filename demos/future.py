@@ -16,6 +16,22 @@ DEMO = Demo(
     ),
     # A private loop each: a timer still pending when a run is cancelled dies
     # with its loop instead of printing after the run has ended.
-    sync=Variant("Fill it with a result", future_result.main, Where.PRIVATE_LOOP),
-    async_=Variant("Fill it with an exception", future_exception.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Fill it with a result",
+        future_result.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "main did nothing but wait on the future, so the run lasts as long as the timer's "
+            "delay before the callback filled it."
+        ),
+    ),
+    async_=Variant(
+        "Fill it with an exception",
+        future_exception.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "main did nothing but wait on the future, so the run lasts as long as the timer's "
+            "delay before the callback set the exception."
+        ),
+    ),
 )

@@ -13,6 +13,22 @@ DEMO = Demo(
     params=(),
     # A private loop each: a timer still pending when a run is cancelled dies
     # with its loop instead of printing after the run has ended.
-    sync=Variant("Await the coroutine", order_await.main, Where.PRIVATE_LOOP),
-    async_=Variant("Create a task", order_task.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Await the coroutine",
+        order_await.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "Nothing waits long: the 10 ms timer is the longest wait in the program, and the rest"
+            " runs in a few turns of the loop."
+        ),
+    ),
+    async_=Variant(
+        "Create a task",
+        order_task.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "Nothing waits long: the 10 ms timer is the longest wait in the program, and the rest"
+            " runs in a few turns of the loop."
+        ),
+    ),
 )

@@ -18,6 +18,22 @@ DEMO = Demo(
     ),
     # On the server's loop, as the weather demo's async variant: both only wait on
     # the network, and a cancelled run cancels its requests with it.
-    sync=Variant("Run with no limit", semaphore_unlimited.main, Where.LOOP),
-    async_=Variant("Run with a semaphore", semaphore_limited.main, Where.LOOP),
+    sync=Variant(
+        "Run with no limit",
+        semaphore_unlimited.main,
+        Where.LOOP,
+        why=(
+            "Every request was in flight at once, so the total is about the time of the slowest "
+            "answer."
+        ),
+    ),
+    async_=Variant(
+        "Run with a semaphore",
+        semaphore_limited.main,
+        Where.LOOP,
+        why=(
+            "At most limit requests were in flight at a time, so they went through in waves, and "
+            "each wave waited for a place to free up."
+        ),
+    ),
 )

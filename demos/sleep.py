@@ -12,6 +12,22 @@ DEMO = Demo(
         IntParam("tasks", "Tasks", default=3, minimum=1, maximum=10),
         FloatParam("seconds", "Seconds per task", default=2.0, minimum=0.05, maximum=5.0),
     ),
-    sync=Variant("Run sync", sleep_sync.main, Where.THREAD),
-    async_=Variant("Run async", sleep_async.main, Where.LOOP),
+    sync=Variant(
+        "Run sync",
+        sleep_sync.main,
+        Where.THREAD,
+        why=(
+            "The tasks run one after another, so their waits add up: the total is the tasks times"
+            " the seconds each."
+        ),
+    ),
+    async_=Variant(
+        "Run async",
+        sleep_async.main,
+        Where.LOOP,
+        why=(
+            "The tasks wait at the same time, so the total is about one wait, however many tasks "
+            "there are."
+        ),
+    ),
 )

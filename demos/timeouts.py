@@ -19,6 +19,22 @@ DEMO = Demo(
     # the server's loop. It still ends by itself once its work is done (2 s at
     # most), and a reader's cancel stops it at its next print, which the
     # swallowing worker makes as soon as it catches the cancel.
-    sync=Variant("Swallow the cancel", timeouts_swallowed.main, Where.PRIVATE_LOOP),
-    async_=Variant("Clean up and let it go", timeouts_cleanup.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Swallow the cancel",
+        timeouts_swallowed.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The worker swallowed the cancel and did all its work, and main waited for it: the "
+            "deadline did not shorten the run."
+        ),
+    ),
+    async_=Variant(
+        "Clean up and let it go",
+        timeouts_cleanup.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The worker cleaned up and let the cancel go, so main got its TimeoutError at the "
+            "deadline."
+        ),
+    ),
 )

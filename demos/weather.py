@@ -17,6 +17,22 @@ DEMO = Demo(
             max_items=10,
         ),
     ),
-    sync=Variant("Run sync", weather_sync.main, Where.THREAD),
-    async_=Variant("Run async", weather_async.main, Where.LOOP),
+    sync=Variant(
+        "Run sync",
+        weather_sync.main,
+        Where.THREAD,
+        why=(
+            "Each request goes out only when the one before has answered, so the total is the sum"
+            " of every city's time to answer."
+        ),
+    ),
+    async_=Variant(
+        "Run async",
+        weather_async.main,
+        Where.LOOP,
+        why=(
+            "The requests are in flight together, so the total is about the time the slowest city"
+            " takes to answer."
+        ),
+    ),
 )

@@ -1,5 +1,5 @@
 /* The widget's inputs: the demo's parameters, with the catalog's bounds, and
- * the reader's guess of the total time.
+ * the reader's guess of each version's total time.
  *
  * Values are checked here, before anything is sent, with the same bounds the
  * server enforces (they come from the same declaration through the catalog).
@@ -14,10 +14,15 @@ const CITY = /^[A-Za-z0-9-]{1,40}$/;
 const MAX_GUESS = 3600;
 
 export class DemoForm {
-  /** `options`: yes/no choices beside the parameters, [{ name, label, hint }], read as booleans. */
-  constructor({ params, initial, options = [] }) {
+  /**
+   * `options`: yes/no choices beside the parameters, [{ name, label, hint }], read as booleans.
+   * `modeNames`: each version's short name, { sync, async }, for its guess field.
+   */
+  constructor({ params, initial, options = [], modeNames = { sync: "sync", async: "async" } }) {
     this.fields = params.map((param) => this.makeField(param, initial[param.name]));
-    this.guess = this.makeGuessField();
+    this.guesses = Object.fromEntries(
+      Object.entries(modeNames).map(([mode, name]) => [mode, this.makeGuessField(name)]),
+    );
     this.options = options.map((option) => this.makeOption(option));
     this.formError = h("p", { class: "form-error", id: uniqueId("form-error"), role: "alert", hidden: true });
     this.actions = h("div", { class: "demo-actions" });
@@ -28,7 +33,13 @@ export class DemoForm {
         "div",
         { class: "demo-fields" },
         this.fields.map((field) => field.wrapper),
-        this.guess.wrapper,
+        h(
+          "fieldset",
+          { class: "field-guesses" },
+          h("legend", {}, "Your guesses, in seconds"),
+          h("p", { class: "field-hint" }, "Optional. Each is compared with the measured time."),
+          Object.values(this.guesses).map((field) => field.wrapper),
+        ),
         this.options.map((option) => option.wrapper),
       ),
       this.formError,
@@ -85,9 +96,9 @@ export class DemoForm {
     return field;
   }
 
-  makeGuessField() {
+  makeGuessField(name) {
     const id = uniqueId("guess");
-    const hint = h("span", { class: "field-hint", id: `${id}-hint` }, "Optional. Compared with the measured time.");
+    const hint = h("span", { class: "visually-hidden", id: `${id}-hint` }, "Optional, in seconds.");
     const error = h("span", { class: "field-error", id: `${id}-error`, hidden: true });
     const input = h("input", {
       id,
@@ -100,14 +111,7 @@ export class DemoForm {
       placeholder: "e.g. 3",
       "aria-describedby": hint.id,
     });
-    const wrapper = h(
-      "div",
-      { class: "field field-guess" },
-      h("label", { for: id }, "Your guess, in seconds"),
-      input,
-      hint,
-      error,
-    );
+    const wrapper = h("div", { class: "field field-guess" }, h("label", { for: id }, name), input, hint, error);
     const param = { name: "guess", label: "Your guess", type: "guess", min: 0, max: MAX_GUESS };
     return { param, input, hint, error, wrapper };
   }
@@ -145,18 +149,23 @@ export class DemoForm {
         firstBad ??= field;
       }
     }
-    const guess = this.check(this.guess);
-    if (guess.ok) this.clearError(this.guess);
-    else {
-      this.showError(this.guess, guess.message);
-      firstBad ??= this.guess;
+    const guesses = {};
+    for (const [mode, field] of Object.entries(this.guesses)) {
+      const guess = this.check(field);
+      if (guess.ok) {
+        guesses[mode] = guess.value;
+        this.clearError(field);
+      } else {
+        this.showError(field, guess.message);
+        firstBad ??= field;
+      }
     }
     if (firstBad) {
       firstBad.input.focus();
       return null;
     }
     const options = Object.fromEntries(this.options.map((option) => [option.name, option.input.checked]));
-    return { params, guess: guess.value, options };
+    return { params, guesses, options };
   }
 
   /**

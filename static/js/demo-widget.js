@@ -84,7 +84,12 @@ export class DemoWidget {
       this.entry.description ? h("p", { class: "demo-description" }, this.entry.description) : null,
     );
 
-    this.form = new DemoForm({ params: this.entry.params, initial, options: this.traceOption() });
+    this.form = new DemoForm({
+      params: this.entry.params,
+      initial,
+      options: this.traceOption(),
+      modeNames: this.names,
+    });
     this.buttons = {
       "run-sync": this.button("run-sync", this.labels.sync, "submit", "button-run is-sync"),
       "run-async": this.button("run-async", this.labels.async, "submit", "button-run is-async"),
@@ -110,6 +115,7 @@ export class DemoWidget {
       MODES.map((mode) => {
         const summary = h("span", { class: "result-summary" }, "Not run yet.");
         const guess = h("span", { class: "result-guess" });
+        const why = h("span", { class: "result-why" });
         const element = h(
           "p",
           { class: "demo-result", "data-mode": mode, "data-status": "none" },
@@ -123,8 +129,10 @@ export class DemoWidget {
           summary,
           " ",
           guess,
+          " ",
+          why,
         );
-        return [mode, { element, summary, guess }];
+        return [mode, { element, summary, guess, why }];
       }),
     );
     this.speedup = h("p", { class: "demo-speedup", hidden: true });
@@ -255,7 +263,7 @@ export class DemoWidget {
   /** Runs the lesson's version of `modes` with the form's parameters, or the reader's `code` of one mode. */
   start(modes, { code = null } = {}) {
     const edited = code !== null;
-    const values = edited ? { params: {}, guess: null, options: this.form.readOptions() } : this.form.read();
+    const values = edited ? { params: {}, guesses: {}, options: this.form.readOptions() } : this.form.read();
     if (!values) {
       this.say("Nothing was sent: fix the highlighted value first.");
       return;
@@ -281,7 +289,7 @@ export class DemoWidget {
           demo: this.demo,
           mode,
           params: values.params,
-          guess: values.guess,
+          guess: values.guesses[mode] ?? null,
           // The reader's code may make an event loop in either variant: the server traces its first.
           traced: Boolean(values.options.trace) && (edited || this.traceable.includes(mode)),
           code,
@@ -503,13 +511,15 @@ export class DemoWidget {
 
   showResult(mode) {
     const run = this.runs[mode];
-    const { element, summary, guess } = this.results[mode];
+    const { element, summary, guess, why } = this.results[mode];
     element.dataset.status = run ? run.outcome || run.status : "none";
     if (run?.status === RunStatus.FINISHED) element.dataset.elapsed = String(run.elapsed);
     else delete element.dataset.elapsed;
     summary.textContent = run?.isEdited ? `Your version: ${resultText(run)}` : resultText(run);
-    guess.textContent =
-      run && run.guess !== null && run.status === RunStatus.FINISHED ? `Your guess: ${guessText(run.guess)}.` : "";
+    const finished = run?.status === RunStatus.FINISHED;
+    guess.textContent = finished && run.guess !== null ? guessVerdict(run.guess, run.elapsed) : "";
+    // Why the total came out as it did: true of the lesson's program, not of the reader's own.
+    why.textContent = finished && !run.isEdited ? this.entry.modes[mode].why || "" : "";
   }
 
   speedupText() {
@@ -552,6 +562,16 @@ export class DemoWidget {
 }
 
 // Helpers ------------------------------------------------------------------
+
+/** "You guessed 3 s: 0.4 s too long." or "…: right, within 0.05 s." */
+function guessVerdict(guess, elapsed) {
+  const off = guess - elapsed;
+  // Within 5% of the run, or 0.05 s for short runs, counts as right: the clock is not that steady.
+  const close = Math.max(0.05, elapsed * 0.05);
+  const said = `You guessed ${guessText(guess)}`;
+  if (Math.abs(off) <= close) return `${said}: right, within ${guessText(close)}.`;
+  return `${said}: ${guessText(Math.abs(off))} too ${off > 0 ? "long" : "short"}.`;
+}
 
 /** Whether a mode's runs have an event loop to trace: the catalog says (sync programs have none). */
 function canTrace(catalogMode) {
