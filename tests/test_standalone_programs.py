@@ -51,6 +51,9 @@ CASES = [
     # in flight together even at its test speed, and the service's figure is the same.
     ("semaphore", "sync", {"requests": 4}, False, "ok"),
     ("semaphore", "async", {"requests": 4, "limit": 2}, False, "ok"),
+    # Server and client are two tasks; their lines interleave.
+    ("streaming", "sync", {"parts": 3, "seconds": 0.1}, False, "ok"),
+    ("streaming", "async", {"parts": 3, "seconds": 0.1}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
