@@ -1,6 +1,7 @@
 """Every demo a lesson can embed, by name."""
 
 from demos import (
+    background,
     blocking,
     future,
     one_fails,
@@ -27,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         timeouts.DEMO,
         queues.DEMO,
         semaphore.DEMO,
+        background.DEMO,
     )
 }
 
