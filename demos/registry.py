@@ -1,6 +1,7 @@
 """Every demo a lesson can embed, by name."""
 
 from demos import (
+    background,
     blocking,
     future,
     one_fails,
@@ -29,6 +30,7 @@ DEMOS: dict[str, Demo] = {
         queues.DEMO,
         semaphore.DEMO,
         streaming.DEMO,
+        background.DEMO,
     )
 }
 

@@ -400,6 +400,16 @@ ALLOWED = [
      "three requests to the view shown in code, which no demo runs"),
     ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",
      "the heartbeat's report equals the block parameter, 1.5 s (tests/test_blocking_demo.py)"),
+    ("async-django/05-background-work.md", "Requests arrive 0.2 s apart",
+     "the gap between two requests: a constant in the demo's code"),
+    ("async-django/05-background-work.md", "which takes 0.5 s",
+     "how long a mail takes: a constant in the demo's code"),
+    ("async-django/05-background-work.md", "three mails of 0.5 s one after another",
+     "the demo's constant mail time, three times over, explaining the claim before it"),
+    ("async-django/05-background-work.md", "the server stops 0.2 s after the request",
+     "the gap after the last request: a constant in the demo's code"),
+    ("async-django/05-background-work.md", "waits in Redis for 60 s by default",
+     "channels_redis's default expiry setting"),
 ]  # fmt: skip
 
 # "about 6 s", "2 seconds", "0.5 s", "a 2-second", "10 ms", "3x", "4 times faster".

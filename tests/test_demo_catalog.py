@@ -21,6 +21,7 @@ def test_it_lists_every_registered_demo():
         "timeouts",
         "semaphore",
         "streaming",
+        "background",
     }
 
 
@@ -57,6 +58,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("timeouts", "sync"), ("timeouts", "async"),
         ("semaphore", "sync"), ("semaphore", "async"),
         ("streaming", "sync"), ("streaming", "async"),
+        ("background", "sync"), ("background", "async"),
     }  # fmt: skip
 
 

@@ -267,5 +267,6 @@ def test_demo_catalog_describes_every_demo(client):
         "timeouts",
         "semaphore",
         "streaming",
+        "background",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}
