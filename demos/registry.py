@@ -5,6 +5,7 @@ from demos import (
     future,
     one_fails,
     order,
+    pages,
     queues,
     semaphore,
     several_fail,
@@ -27,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         timeouts.DEMO,
         queues.DEMO,
         semaphore.DEMO,
+        pages.DEMO,
     )
 }
 

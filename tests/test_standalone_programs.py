@@ -51,6 +51,10 @@ CASES = [
     # in flight together even at its test speed, and the service's figure is the same.
     ("semaphore", "sync", {"requests": 4}, False, "ok"),
     ("semaphore", "async", {"requests": 4, "limit": 2}, False, "ok"),
+    # Prefetching: a page may arrive just before or just after the previous one is
+    # processed, at the simulator's test speed.
+    ("pages", "sync", {"per_page": 7, "work": 0.05}, True, "ok"),
+    ("pages", "async", {"per_page": 7, "work": 0.05}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
