@@ -6,6 +6,7 @@ from demos import (
     future,
     one_fails,
     order,
+    pages,
     queues,
     semaphore,
     several_fail,
@@ -31,6 +32,7 @@ DEMOS: dict[str, Demo] = {
         semaphore.DEMO,
         streaming.DEMO,
         background.DEMO,
+        pages.DEMO,
     )
 }
 

@@ -396,6 +396,8 @@ ALLOWED = [
      "when the data comes in: a constant in the demo's code"),
     ("asyncio/11-taskgroup-and-exception-groups.md", "would need 0.5 s",
      "the report's sleep: a constant in the demo's code"),
+    ("asyncio/13-async-iterators-and-generators.md", "Every page takes the simulator 0.4 s to send",
+     "the simulator's page latency, PAGE_LATENCY: a constant, not a measurement"),
     ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",
      "three requests to the view shown in code, which no demo runs"),
     ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",

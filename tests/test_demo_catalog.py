@@ -22,6 +22,7 @@ def test_it_lists_every_registered_demo():
         "semaphore",
         "streaming",
         "background",
+        "pages",
     }
 
 
@@ -59,6 +60,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("semaphore", "sync"), ("semaphore", "async"),
         ("streaming", "sync"), ("streaming", "async"),
         ("background", "sync"), ("background", "async"),
+        ("pages", "sync"), ("pages", "async"),
     }  # fmt: skip
 
 

@@ -268,5 +268,6 @@ def test_demo_catalog_describes_every_demo(client):
         "semaphore",
         "streaming",
         "background",
+        "pages",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

@@ -57,6 +57,10 @@ CASES = [
     # The mails cut off when the server stops are cancelled in no set order.
     ("background", "sync", {"requests": 3}, False, "failed"),
     ("background", "async", {"requests": 2}, True, "ok"),
+    # Prefetching: a page may arrive just before or just after the previous one is
+    # processed, at the simulator's test speed.
+    ("pages", "sync", {"per_page": 7, "work": 0.05}, True, "ok"),
+    ("pages", "async", {"per_page": 7, "work": 0.05}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")

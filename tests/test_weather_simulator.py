@@ -27,8 +27,12 @@ from weathersim.__main__ import parse_args
 from weathersim.app import (
     FAIL_SLOW_SECONDS,
     FAULT_CITIES,
+    KNOWN_CITIES,
     MAX_LATENCY,
+    MAX_PER_PAGE,
     MIN_LATENCY,
+    PAGE_LATENCY,
+    PER_PAGE,
     SLOW_SECONDS,
     RunCounter,
     latency_for,
@@ -531,6 +535,128 @@ def test_the_run_counter_refuses_meaningless_bounds() -> None:
         RunCounter(max_runs=0)
     with pytest.raises(ValueError, match="ttl"):
         RunCounter(ttl=0)
+
+
+# --- paging through the cities ---------------------------------------------------------
+
+
+async def get_page(client: TestClient, query: str) -> dict:
+    response = await client.get(f"/cities?{query}")
+    assert response.status == 200
+    return await response.json()
+
+
+@pytest.mark.asyncio
+async def test_following_next_links_lists_every_known_city_once_in_order(
+    client: TestClient,
+) -> None:
+    pages = [await get_page(client, "")]
+    while pages[-1]["next"] is not None:
+        response = await client.get(pages[-1]["next"])
+        assert response.status == 200
+        pages.append(await response.json())
+
+    assert [page["page"] for page in pages] == [1, 2, 3, 4, 5]
+    assert {page["pages"] for page in pages} == {5}
+    assert {page["per_page"] for page in pages} == {PER_PAGE}
+    assert [len(page["cities"]) for page in pages] == [3, 3, 3, 3, 2]
+    listed = [city for page in pages for city in page["cities"]]
+    assert [city["city"] for city in listed] == list(KNOWN_CITIES)
+    assert listed[0] == {"city": "paris", "name": "Paris", "country": "France",
+                         "tmp": temperature_for("paris")}  # fmt: skip
+    assert pages[0]["next"] == "/cities?page=2&per_page=3"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("per_page", "sizes"), [(1, [1] * 14), (5, [5, 5, 4]), (14, [14]),
+                                                 (MAX_PER_PAGE, [14])])  # fmt: skip
+async def test_per_page_sets_the_size_of_each_page(
+    client: TestClient, per_page: int, sizes: list[int]
+) -> None:
+    sizes_seen = []
+    for number in range(1, len(sizes) + 1):
+        page = await get_page(client, f"page={number}&per_page={per_page}")
+        assert page["pages"] == len(sizes)
+        sizes_seen.append(len(page["cities"]))
+    assert sizes_seen == sizes
+    assert page["next"] is None
+
+
+@pytest.mark.asyncio
+async def test_each_page_arrives_after_the_page_latency_times_the_scale() -> None:
+    scale = 0.1
+    async with TestClient(TestServer(make_app(latency_scale=scale))) as test_client:
+        for query in ("page=1", "page=5", "page=2&per_page=7"):
+            started = time.perf_counter()
+            await get_page(test_client, query)
+            elapsed = time.perf_counter() - started
+
+            assert PAGE_LATENCY * scale - 0.005 <= elapsed <= PAGE_LATENCY * scale + 0.5
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=-1",
+        "page=two",
+        "page=",
+        "page=1.5",
+        "page=%20",
+        "page=%EF%BC%91",  # a full-width digit one
+        "page=" + "9" * 10,
+        "page=" + "1" * 5000,
+        "per_page=0",
+        "per_page=21",
+        "per_page=" + "9" * 9,
+        "per_page=x",
+    ],
+)
+async def test_a_malformed_page_query_is_a_400_at_once(client: TestClient, query: str) -> None:
+    started = time.perf_counter()
+    response = await client.get(f"/cities?{query}")
+
+    assert response.status == 400
+    body = await response.json()
+    assert body["errors"][0]["code"] == "400"
+    assert body["errors"][0]["text"]
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["page=6", "page=999999999", "page=2&per_page=14"])
+async def test_a_page_past_the_last_is_a_404_that_says_how_many_there_are(
+    client: TestClient, query: str
+) -> None:
+    response = await client.get(f"/cities?{query}")
+
+    assert response.status == 404
+    body = await response.json()
+    assert body["errors"][0]["code"] == "404"
+    assert "there are" in body["errors"][0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_page_is_released_with_503_on_shutdown() -> None:
+    runner = web.AppRunner(make_app(latency_scale=100))  # each page would take 40 s
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession() as session:
+            pending = asyncio.create_task(session.get(f"http://{host}:{port}/cities?page=2"))
+            await asyncio.sleep(0.1)
+
+            started = time.perf_counter()
+            await runner.cleanup()
+            assert time.perf_counter() - started < 1.0
+            response = await pending
+            assert response.status == 503
+            response.release()
+    finally:
+        await runner.cleanup()
 
 
 # --- health and logging --------------------------------------------------------------

@@ -39,6 +39,20 @@ Fault cities (names are case-insensitive) let tests and readers ask for failures
 
 ``GET /health`` answers ``ok`` immediately.
 
+Paging through the cities: ``GET /cities?page=N&per_page=M`` lists the cities the
+simulator knows by name (``KNOWN_CITIES``, in a fixed order), ``M`` to a page (1 to
+``MAX_PER_PAGE``, ``PER_PAGE`` by default), after ``PAGE_LATENCY`` (0.4 s) times
+``latency_scale``, whatever the page::
+
+    {"page": 2, "pages": 5, "per_page": 3,
+     "cities": [{"city": "toulouse", "name": "Toulouse", "country": "France", "tmp": 12}, ...],
+     "next": "/cities?page=3&per_page=3"}
+
+``next`` is the path of the following page, ``null`` on the last one. ``page`` is 1 by
+default. A ``page`` or ``per_page`` that is not a whole number of at most nine digits,
+or is below 1, and a ``per_page`` above ``MAX_PER_PAGE``, is answered at once with 400;
+a page past the last with 404; both with a JSON ``errors`` body.
+
 Counting a run's requests: a client may send ``X-Run: <id>`` (8 to 64 lower-case hex
 digits, e.g. from ``secrets.token_hex``) with its weather requests. The simulator then
 counts that run's requests, and how many of them it was serving at the same moment:
@@ -88,6 +102,11 @@ RUN_HEADER = "X-Run"
 RUN_ID_PATTERN = re.compile(r"\A[0-9a-f]{8,64}\Z")
 RUN_TTL_SECONDS = 600.0
 MAX_RUNS = 1000
+# Paging through the known cities (GET /cities).
+PAGE_LATENCY = 0.4
+PER_PAGE = 3
+MAX_PER_PAGE = 20
+PAGE_NUMBER_PATTERN = re.compile(r"\A[0-9]{1,9}\Z")
 
 FAULT_CITIES: dict[str, str] = {
     "fail-500": "HTTP 500 with a short text body, after the normal latency.",
@@ -445,6 +464,81 @@ async def handle_run(request: web.Request) -> web.StreamResponse:
     return web.json_response({"requests": count.requests, "most_at_once": count.most_at_once})
 
 
+class _BadPageQuery(Exception):
+    """A page query parameter the listing cannot use; the text says why."""
+
+
+def _page_number(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if PAGE_NUMBER_PATTERN.fullmatch(raw) is None or int(raw) < 1:
+        raise _BadPageQuery(f"{name} must be a whole number from 1, of at most nine digits")
+    return int(raw)
+
+
+def page_count(per_page: int) -> int:
+    """How many pages the known cities fill, ``per_page`` to a page."""
+    return -(-len(KNOWN_CITIES) // per_page)  # rounded up
+
+
+def city_page(page: int, per_page: int) -> dict[str, Any] | None:
+    """Page ``page`` of the known cities, ``per_page`` to a page; None past the last."""
+    names = list(KNOWN_CITIES)
+    pages = page_count(per_page)
+    if page > pages:
+        return None
+    cities = []
+    for city in names[(page - 1) * per_page : page * per_page]:
+        name, country = KNOWN_CITIES[city]
+        cities.append(
+            {"city": city, "name": name, "country": country, "tmp": temperature_for(city)}
+        )
+    following = f"/cities?page={page + 1}&per_page={per_page}" if page < pages else None
+    return {"page": page, "pages": pages, "per_page": per_page, "cities": cities, "next": following}
+
+
+async def _respond_page(request: web.Request) -> web.StreamResponse:
+    try:
+        page = _page_number(request, "page", 1)
+        per_page = _page_number(request, "per_page", PER_PAGE)
+        if per_page > MAX_PER_PAGE:
+            raise _BadPageQuery(f"per_page must be from 1 to {MAX_PER_PAGE}")
+    except _BadPageQuery as exc:
+        return web.json_response(_errors_body(400, str(exc)), status=400)
+    body = city_page(page, per_page)
+    if body is None:
+        text = f"no page {page}: there are {page_count(per_page)} pages of {per_page} cities"
+        return web.json_response(_errors_body(404, text), status=404)
+    await _pause(request, PAGE_LATENCY * request.app[LATENCY_SCALE])
+    return web.json_response(body)
+
+
+async def handle_cities(request: web.Request) -> web.StreamResponse:
+    started = time.perf_counter()
+    status: int | str = "error"
+    try:
+        response = await _respond_page(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = "cancelled"
+        raise
+    except _ClientGone:
+        status = "client-gone"
+        return web.Response(status=499, text="client closed request")
+    finally:
+        logger.info(
+            "cities query=%r status=%s latency=%.3fs",
+            request.query_string[:100],
+            status,
+            time.perf_counter() - started,
+        )
+
+
 async def handle_health(request: web.Request) -> web.StreamResponse:
     return web.Response(text="ok")
 
@@ -465,5 +559,6 @@ def make_app(*, latency_scale: float = 1.0, runs: RunCounter | None = None) -> w
     app.on_shutdown.append(_release_waiters)
     app.router.add_get("/services/json/{city}", handle_weather)
     app.router.add_get("/runs/{run_id}", handle_run)
+    app.router.add_get("/cities", handle_cities)
     app.router.add_get("/health", handle_health)
     return app
