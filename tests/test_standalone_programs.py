@@ -51,6 +51,9 @@ CASES = [
     # in flight together even at its test speed, and the service's figure is the same.
     ("semaphore", "sync", {"requests": 4}, False, "ok"),
     ("semaphore", "async", {"requests": 4, "limit": 2}, False, "ok"),
+    # The runner's verdict is printed: a failing test is a line, not a failed run.
+    ("testing", "sync", {}, True, "ok"),
+    ("testing", "async", {}, True, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
