@@ -12,6 +12,7 @@ from demos import (
     several_fail,
     sleep,
     streaming,
+    testing,
     timeouts,
     weather,
 )
@@ -33,6 +34,7 @@ DEMOS: dict[str, Demo] = {
         streaming.DEMO,
         background.DEMO,
         pages.DEMO,
+        testing.DEMO,
     )
 }
 

@@ -12,7 +12,7 @@ from lessons.models import Lesson
 
 KNOWN = (
     "background, blocking, future, one_fails, order, pages, queue, semaphore, several_fail, "
-    "sleep, streaming, timeouts, weather"
+    "sleep, streaming, testing, timeouts, weather"
 )
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ def test_it_lists_every_registered_demo():
         "streaming",
         "background",
         "pages",
+        "testing",
     }
 
 

@@ -269,5 +269,6 @@ def test_demo_catalog_describes_every_demo(client):
         "streaming",
         "background",
         "pages",
+        "testing",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

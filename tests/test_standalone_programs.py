@@ -61,6 +61,9 @@ CASES = [
     # processed, at the simulator's test speed.
     ("pages", "sync", {"per_page": 7, "work": 0.05}, True, "ok"),
     ("pages", "async", {"per_page": 7, "work": 0.05}, False, "ok"),
+    # The runner's verdict is printed: a failing test is a line, not a failed run.
+    ("testing", "sync", {}, True, "ok"),
+    ("testing", "async", {}, True, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
