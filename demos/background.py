@@ -15,6 +15,22 @@ DEMO = Demo(
     params=(IntParam("requests", "Requests", default=3, minimum=1, maximum=4),),
     # A private loop each: the fire-and-forget mails are left on the loop when
     # main returns, and they must be cancelled with that loop, not the server's.
-    sync=Variant("Fire and forget", background_fire_and_forget.main, Where.PRIVATE_LOOP),
-    async_=Variant("Hand it to a worker", background_worker.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Fire and forget",
+        background_fire_and_forget.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The run ended when the server stopped, and the mails still being sent were cancelled"
+            " with it."
+        ),
+    ),
+    async_=Variant(
+        "Hand it to a worker",
+        background_worker.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The worker sent the mails one after another and went on after the server stopped, so"
+            " the run lasted until the last mail was sent."
+        ),
+    ),
 )

@@ -20,6 +20,22 @@ DEMO = Demo(
     ),
     # On a private loop: the prefetching generator leaves a task behind whenever it is
     # not run to its end, which must die with its loop if a run is cancelled.
-    sync=Variant("Fetch, then process", pages_sequential.main, Where.PRIVATE_LOOP),
-    async_=Variant("Prefetch the next page", pages_prefetch.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Fetch, then process",
+        pages_sequential.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "Each page was fetched only after the work on the one before was done, so the "
+            "fetching and the work added up."
+        ),
+    ),
+    async_=Variant(
+        "Prefetch the next page",
+        pages_prefetch.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The next page was fetched while the current one was worked on, so the waits "
+            "overlapped and mostly the work counted."
+        ),
+    ),
 )

@@ -13,6 +13,22 @@ DEMO = Demo(
     params=(),
     # Plain functions in a pool thread: IsolatedAsyncioTestCase runs each test
     # on an event loop of its own, which cannot start inside a running loop.
-    sync=Variant("Without await (TestCase)", testing_no_await.main, Where.THREAD),
-    async_=Variant("With await (IsolatedAsyncioTestCase)", testing_await.main, Where.THREAD),
+    sync=Variant(
+        "Without await (TestCase)",
+        testing_no_await.main,
+        Where.THREAD,
+        why=(
+            "Calling the coroutine function only made a coroutine object, which counts as "
+            "true, so the assertion passed at once without running the check."
+        ),
+    ),
+    async_=Variant(
+        "With await (IsolatedAsyncioTestCase)",
+        testing_await.main,
+        Where.THREAD,
+        why=(
+            "The test ran the check on an event loop of its own, and the assertion saw its real "
+            "answer."
+        ),
+    ),
 )

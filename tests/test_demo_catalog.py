@@ -65,6 +65,21 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("name", sorted(DEMOS))
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_each_variant_says_in_a_sentence_why_its_total_is_what_it_is(name, mode):
+    why = catalog()["demos"][name]["modes"][mode]["why"]
+    # A sentence, starting with a capital or with the name of what it is about.
+    assert why[:1].isupper() or why.split(maxsplit=1)[0] in {
+        "asyncio.sleep",
+        "gather",
+        "main",
+        "time.sleep",
+    }
+    assert why.endswith(".")
+    assert 40 <= len(why) <= 200
+
+
 def test_the_source_is_highlighted_for_the_page():
     html = catalog()["demos"]["sleep"]["modes"]["async"]["source_html"]
     assert '<span class="k">await</span>' in html
