@@ -2,6 +2,7 @@
 
 from demos import (
     blocking,
+    debug_mode,
     future,
     one_fails,
     order,
@@ -27,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         timeouts.DEMO,
         queues.DEMO,
         semaphore.DEMO,
+        debug_mode.DEMO,
     )
 }
 
