@@ -3,6 +3,7 @@
 from demos import (
     background,
     blocking,
+    debug_mode,
     future,
     one_fails,
     order,
@@ -35,6 +36,7 @@ DEMOS: dict[str, Demo] = {
         background.DEMO,
         pages.DEMO,
         testing.DEMO,
+        debug_mode.DEMO,
     )
 }
 

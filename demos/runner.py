@@ -201,6 +201,10 @@ class DemoExecution:
 
     async def _on_private_loop(self, variant: Variant) -> float:
         def work() -> float:
+            # Bound in the thread's context too, not only in main's task: what
+            # the loop does outside any task (its debug mode's log of a slow
+            # callback, a finaliser run between two callbacks) may print as well.
+            self.reporter.bind()
             if not self.trace:
                 self.reporter.program = vars(instrument(variant.program))
                 return asyncio.run(self._private_main(variant.main), loop_factory=new_loop)

@@ -253,6 +253,16 @@ class _Queued:
     def __repr__(self) -> str:  # what the loop's error messages show
         return repr(self.callback)
 
+    # What asyncio's debug mode reads to describe a handle's callback, as
+    # "write_report() at program.py:12": the callback's name and its source.
+    @property
+    def __name__(self) -> str:
+        return getattr(self.callback, "__qualname__", None) or repr(self.callback)
+
+    @property
+    def __wrapped__(self) -> Callable[..., Any]:
+        return self.callback
+
     def dead(self) -> bool:
         return self.done or (self.handle is not None and self.handle.cancelled())
 
@@ -292,6 +302,18 @@ class _TimedSelector(selectors.BaseSelector):
         return self._selector.get_map()
 
 
+def _made_by_caller[H: asyncio.Handle](handle: H) -> H:
+    """``handle``, its debug-mode record of where it was made without this module's frame.
+
+    In debug mode a handle keeps the stack it was made from, and its repr says
+    "created at" the last line of it: the program's, as on a plain loop.
+    """
+    made_at = handle._source_traceback  # type: ignore[attr-defined]
+    if made_at:
+        del made_at[-1]
+    return handle
+
+
 class _TracedLoop(asyncio.SelectorEventLoop):
     def __init__(self, tracer: "Tracer") -> None:
         self._tracer = tracer
@@ -302,9 +324,9 @@ class _TracedLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.Handle:
         tracer = self._tracer
         if not tracer._on:
-            return super().call_soon(callback, *args, context=context)
+            return _made_by_caller(super().call_soon(callback, *args, context=context))
         queued = tracer._queue(callback)
-        queued.handle = super().call_soon(queued, *args, context=context)
+        queued.handle = _made_by_caller(super().call_soon(queued, *args, context=context))
         return queued.handle
 
     def call_soon_threadsafe(
@@ -314,9 +336,11 @@ class _TracedLoop(asyncio.SelectorEventLoop):
         # appends to a deque, and it numbers no task here.
         tracer = self._tracer
         if not tracer._on:
-            return super().call_soon_threadsafe(callback, *args, context=context)
+            return _made_by_caller(super().call_soon_threadsafe(callback, *args, context=context))
         queued = tracer._queue(callback, adopt=False)
-        queued.handle = super().call_soon_threadsafe(queued, *args, context=context)
+        queued.handle = _made_by_caller(
+            super().call_soon_threadsafe(queued, *args, context=context)
+        )
         return queued.handle
 
     def call_at(
@@ -325,9 +349,9 @@ class _TracedLoop(asyncio.SelectorEventLoop):
         # call_later comes here too.
         tracer = self._tracer
         if not tracer._on:
-            return super().call_at(when, callback, *args, context=context)
+            return _made_by_caller(super().call_at(when, callback, *args, context=context))
         queued = tracer._timer(when, callback, sys._getframe(1))
-        queued.handle = super().call_at(when, queued, *args, context=context)
+        queued.handle = _made_by_caller(super().call_at(when, queued, *args, context=context))
         return queued.handle
 
     def run_forever(self) -> None:

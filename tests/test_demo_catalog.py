@@ -24,6 +24,7 @@ def test_it_lists_every_registered_demo():
         "background",
         "pages",
         "testing",
+        "debug_mode",
     }
 
 
@@ -62,6 +63,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("streaming", "sync"), ("streaming", "async"),
         ("background", "sync"), ("background", "async"),
         ("pages", "sync"), ("pages", "async"),
+        ("debug_mode", "sync"), ("debug_mode", "async"),
     }  # fmt: skip
 
 

@@ -270,5 +270,6 @@ def test_demo_catalog_describes_every_demo(client):
         "background",
         "pages",
         "testing",
+        "debug_mode",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

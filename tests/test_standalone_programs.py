@@ -18,6 +18,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from demos.catalog import catalog
+from demos.registry import DEMOS
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -64,6 +65,9 @@ CASES = [
     # The runner's verdict is printed: a failing test is a line, not a failed run.
     ("testing", "sync", {}, True, "ok"),
     ("testing", "async", {}, True, "ok"),
+    # The block stays above the 0.1 s that debug mode reports.
+    ("debug_mode", "sync", {"block": 0.2}, True, "failed"),
+    ("debug_mode", "async", {"block": 0.2}, True, "failed"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
@@ -80,8 +84,9 @@ def with_constants(source: str, params: dict) -> str:
     return source
 
 
-async def run_as_script(source: str, folder, weather_url: str) -> list[str]:
-    script = folder / "program.py"
+async def run_as_script(source: str, folder, weather_url: str, name: str) -> list[str]:
+    # The listing's own file name, which a program may print (debug_mode does).
+    script = folder / name
     script.write_text(source, encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     env["WEATHER_API_URL"] = weather_url
@@ -138,7 +143,9 @@ async def test_the_listing_run_as_a_script_prints_what_the_site_s_run_prints(
 ):
     source = catalog()["demos"][demo]["modes"][mode]["source"]
 
-    standalone = await run_as_script(with_constants(source, params), tmp_path, weather_simulator)
+    name = os.path.basename(DEMOS[demo].variant(mode).main.__code__.co_filename)
+    copy = with_constants(source, params)
+    standalone = await run_as_script(copy, tmp_path, weather_simulator, name)
     site = await run_on_the_site(demo, mode, params, status)
 
     assert standalone, "the program printed something"
