@@ -17,6 +17,22 @@ DEMO = Demo(
     ),
     # A private loop each: the program blocks its loop on purpose, turns on
     # debug mode and sets the loop's exception handler, all for its loop alone.
-    sync=Variant("Without debug mode", debug_mode_off.main, Where.PRIVATE_LOOP),
-    async_=Variant("With debug mode", debug_mode_on.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Without debug mode",
+        debug_mode_off.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The blocking callback held the loop for its whole time, and nothing reported "
+            "it: the run lasted about that long."
+        ),
+    ),
+    async_=Variant(
+        "With debug mode",
+        debug_mode_on.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The callback blocked the loop just as long; debug mode only reported it, and "
+            "reporting costs little here."
+        ),
+    ),
 )
