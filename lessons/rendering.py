@@ -34,14 +34,8 @@ from lessons import body_limits
 from lessons.body_limits import BodyError
 from lessons.claims import Claim, claim_rule, render_claim
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
-from lessons.quiz_blocks import (
-    MAX_QUIZZES,
-    NUMBER,
-    ORDER,
-    QuizBlock,
-    QuizBlockError,
-    parse_quiz_block,
-)
+from lessons.quiz_blocks import MAX_QUIZZES, QuizBlock, QuizBlockError, parse_quiz_block
+from lessons.quiz_html import quiz_html
 
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
@@ -168,88 +162,6 @@ def _demo_placeholder(block: DemoBlock) -> str:
         '<p class="demo-fallback">This live demo runs on the server and needs '
         "JavaScript to show its results.</p></div>"
     )
-
-
-# Quiz text is inline Markdown without raw HTML, cleaned on its own: it is put
-# into the page after the body's own cleaning, like a demo placeholder.
-_INLINE = MarkdownIt("commonmark", {"html": False})
-_INLINE_TAGS = {"a", "b", "br", "code", "del", "em", "i", "kbd", "s", "strong", "sub", "sup"}
-
-
-def _inline(text: str) -> str:
-    return nh3.clean(
-        _INLINE.renderInline(text),
-        tags=_INLINE_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _quiz_html(block: QuizBlock, number: int) -> str:
-    """A quiz that reads without JavaScript: the question, the choices or lines,
-    and the answer with its explanations folded in a <details>; quiz.js makes it
-    answerable from the same markup."""
-    parts = [
-        f'<section class="quiz" data-quiz="{block.kind}" aria-label="Question {number}">',
-        f'<p class="quiz-kicker">Question {number}</p>',
-        f'<p class="quiz-question">{_inline(block.question)}</p>',
-    ]
-    answer: list[str] = []
-    if block.kind == ORDER:
-        parts.append('<ol class="quiz-lines">')
-        parts += [f'<li data-line="{i}">{_inline(block.order[i])}</li>' for i in block.shown]
-        parts.append("</ol>")
-        answer.append('<p>The right order:</p><ol class="quiz-right-order">')
-        answer += [f"<li>{_inline(line)}</li>" for line in block.order]
-        answer.append("</ol>")
-    elif block.kind == NUMBER:
-        unit = html.escape(block.unit)
-        parts.append(
-            f'<p class="quiz-number" data-answer="{_number(block.answer)}" '
-            f'data-tolerance="{_number(block.tolerance)}" data-unit="{unit}"></p>'
-        )
-        shown = f"{_number(block.answer)} {unit}".rstrip()
-        span = (
-            f" (anything from {_number(block.answer - block.tolerance)} to "
-            f"{_number(block.answer + block.tolerance)} counts)"
-            if block.tolerance
-            else ""
-        )
-        answer.append(f'<p class="quiz-right-number">The answer: {shown}{span}.</p>')
-        for side, text in (("low", block.too_low), ("high", block.too_high)):
-            if text:
-                parts.append(f'<p class="quiz-miss" data-miss="{side}" hidden>{_inline(text)}</p>')
-    else:
-        several = "true" if block.several_right else "false"
-        parts.append(f'<ol class="quiz-choices" data-several="{several}">')
-        parts += [
-            f'<li data-choice="{index}">{_inline(choice.text)}</li>'
-            for index, choice in enumerate(block.choices)
-        ]
-        parts.append("</ol>")
-        if block.several_right:
-            answer.append("<p>More than one choice is right.</p>")
-        answer.append('<ul class="quiz-verdicts">')
-        for index, choice in enumerate(block.choices):
-            verdict = "Right" if choice.right else "Not right"
-            why = f" {_inline(choice.why)}" if choice.why else ""
-            answer.append(
-                f'<li data-choice="{index}" data-right="{str(choice.right).lower()}">'
-                f"<strong>{verdict}:</strong> {_inline(choice.text)}"
-                f'<span class="quiz-choice-why">{why}</span></li>'
-            )
-        answer.append("</ul>")
-    if block.why:
-        answer.append(f'<p class="quiz-why">{_inline(block.why)}</p>')
-    parts.append('<details class="quiz-answer"><summary>Show the answer</summary>')
-    parts += answer
-    parts.append("</details></section>")
-    return "".join(parts)
 
 
 # Ids the page templates use themselves; no element of a body may take one of them.
@@ -440,7 +352,7 @@ def render_markdown(text: str) -> Rendered:
     quizzes: list[QuizBlock] = env["quiz_blocks"]
     for index, quiz in enumerate(quizzes):
         slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
-        safe = safe.replace(slot, _quiz_html(quiz, index + 1), 1)
+        safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
     return Rendered(
         html=safe,
         toc=_toc(tokens),

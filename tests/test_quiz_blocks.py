@@ -192,11 +192,41 @@ def test_a_choice_quiz_renders_its_question_choices_and_folded_answer():
 def test_an_order_quiz_shows_the_lines_shuffled_and_the_right_order_in_the_answer():
     page = parse_html(render_markdown(quiz(ORDERED)).html)
 
-    shown = [li.text for li in items(page, "ol", "quiz-lines")]
+    shown = [first(li, "span", "quiz-line-text").text for li in items(page, "ol", "quiz-lines")]
     assert sorted(shown) == sorted(["main: start", "worker: start", "main: end"])
     assert shown != ["main: start", "worker: start", "main: end"]
     right = [li.text for li in items(page, "ol", "quiz-right-order")]
     assert right == ["main: start", "worker: start", "main: end"]
+
+
+def test_every_control_is_in_the_markup_from_the_start_marked_for_scripts_only():
+    page = parse_html(render_markdown(quiz(ONE_RIGHT) + "\n" + quiz(ORDERED)).html)
+    choice, order = page.find_all("section", class_="quiz")
+
+    radios = choice.find_all("input")
+    assert [(r.attrs["type"], r.attrs["name"], r.attrs["value"]) for r in radios] == [
+        ("radio", "quiz-1", "0"),
+        ("radio", "quiz-1", "1"),
+    ]
+    assert all("quiz-control" in r.attrs["class"] for r in radios)
+    check = first(choice, "div", "quiz-actions")
+    assert "quiz-control" in check.attrs["class"]
+    assert check.find("button").text == "Check"
+    # Lines to order: a pair of buttons each, the ends disabled where they cannot move.
+    lines = items(order, "ol", "quiz-lines")
+    buttons = [b for li in lines for b in li.find_all("button")]
+    top = first(lines[0], "span", "quiz-line-text").text
+    assert buttons[0].attrs["aria-label"] == f"Move “{top}” up"
+    assert "disabled" in buttons[0].attrs
+    assert "disabled" in buttons[-1].attrs
+    assert sum("disabled" in b.attrs for b in buttons) == 2
+
+
+def test_several_right_choices_are_checkboxes_with_a_hint():
+    block = ONE_RIGHT.replace("    why: Nothing", "    right: true\n    why: No")
+    page = parse_html(render_markdown(quiz(block)).html)
+    assert {i.attrs["type"] for i in page.find_all("input")} == {"checkbox"}
+    assert first(page, "p", "quiz-hint").text == "More than one choice is right: choose them all."
 
 
 def test_a_number_quiz_states_the_answer_and_the_span_that_counts():

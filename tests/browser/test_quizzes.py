@@ -81,7 +81,7 @@ def test_lines_can_be_ordered_by_keyboard_alone(new_page: Callable[..., Page]) -
 
 def test_a_wrong_choice_is_explained_and_several_right_ones_are_needed(lesson: Page) -> None:
     section = quiz(lesson, 2)
-    expect(section.get_by_text("Choose every answer that is right.")).to_be_visible()
+    expect(section.get_by_text("More than one choice is right: choose them all.")).to_be_visible()
 
     feedback = check(section)
     expect(feedback).to_have_text("Choose an answer first.")
