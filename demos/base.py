@@ -29,6 +29,16 @@ class Variant:
     # it is written in is what the reader sees, and runs as it is.
     main: Callable[..., Any]
     where: Where
+    # False for a program whose own code runs outside its loop's thread (in
+    # threads of its own or other processes): the tracer watches the code of a
+    # private copy of the module, whose lines in another thread each cost a
+    # callback and whose functions cannot be pickled for another process.
+    tracing: bool = True
+
+    @property
+    def traceable(self) -> bool:
+        """Whether a run may be traced: an asyncio program has an event loop to trace."""
+        return self.where is not Where.THREAD and self.tracing
 
     @property
     def program(self) -> ModuleType:

@@ -2,6 +2,7 @@
 
 from demos import (
     blocking,
+    cpu_work,
     future,
     one_fails,
     order,
@@ -27,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         timeouts.DEMO,
         queues.DEMO,
         semaphore.DEMO,
+        cpu_work.DEMO,
     )
 }
 

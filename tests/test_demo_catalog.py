@@ -20,6 +20,7 @@ def test_it_lists_every_registered_demo():
         "queue",
         "timeouts",
         "semaphore",
+        "cpu_work",
     }
 
 
