@@ -32,6 +32,16 @@ class Variant:
     # One sentence on why a run of this variant takes as long as it does,
     # shown beside the measured time and the reader's guess.
     why: str = ""
+    # False for a program whose own code runs outside its loop's thread (in
+    # threads of its own or other processes): the tracer watches the code of a
+    # private copy of the module, whose lines in another thread each cost a
+    # callback and whose functions cannot be pickled for another process.
+    tracing: bool = True
+
+    @property
+    def traceable(self) -> bool:
+        """Whether a run may be traced: an asyncio program has an event loop to trace."""
+        return self.where is not Where.THREAD and self.tracing
 
     @property
     def program(self) -> ModuleType:

@@ -3,7 +3,6 @@
 from functools import cache
 from typing import Any
 
-from demos.base import Where
 from demos.registry import DEMOS
 from demos.source import highlighted_source_of, source_of
 
@@ -21,8 +20,7 @@ def catalog() -> dict[str, Any]:
                         "label": variant.label,
                         "source": source_of(variant.program),
                         "source_html": highlighted_source_of(variant.program),
-                        # An asyncio program has an event loop to trace.
-                        "traceable": variant.where is not Where.THREAD,
+                        "traceable": variant.traceable,
                         "why": variant.why,
                     }
                     for mode, variant in (("sync", demo.sync), ("async", demo.async_))

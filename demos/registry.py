@@ -3,6 +3,7 @@
 from demos import (
     background,
     blocking,
+    cpu_work,
     debug_mode,
     future,
     one_fails,
@@ -37,6 +38,7 @@ DEMOS: dict[str, Demo] = {
         pages.DEMO,
         testing.DEMO,
         debug_mode.DEMO,
+        cpu_work.DEMO,
     )
 }
 

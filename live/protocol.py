@@ -149,9 +149,16 @@ def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
         params = clean_params(demo.params, message.get("params", {}))
     except ParamError as exc:
         raise ProtocolError("invalid_params", str(exc), run_id) from None
-    if trace and demo.variant(mode).where is Where.THREAD:
+    variant = demo.variant(mode)
+    if trace and variant.where is Where.THREAD:
         raise ProtocolError(
             "bad_message", "this variant runs in a thread, with no event loop to trace", run_id
+        )
+    if trace and not variant.traceable:
+        raise ProtocolError(
+            "bad_message",
+            "this variant runs its work off the event loop, out of a trace's reach",
+            run_id,
         )
     return RunRequest(id=run_id, demo=demo.name, mode=mode, params=params, trace=trace)
 

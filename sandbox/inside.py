@@ -18,6 +18,7 @@ Nothing here is a defence: the program runs in this very process and may
 undo any of it. The launcher trusts none of what comes out of it.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -204,6 +205,11 @@ def main() -> int:
     program.print = reporting.print  # type: ignore[attr-defined]
     sys.modules["__main__"] = program
     sys.argv = [FILENAME]
+    # A process the program starts with "spawn" or "forkserver" (a process
+    # pool, say) imports the main module again from its file, as after
+    # ``python main.py``: so the file is there, in the sandbox's own /tmp.
+    with contextlib.suppress(OSError), open(program.__file__, "w", encoding="utf-8") as file:
+        file.write(source)
 
     reporter = InsideReporter(events)
     reporter.program = vars(program)

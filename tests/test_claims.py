@@ -396,6 +396,8 @@ ALLOWED = [
      "when the data comes in: a constant in the demo's code"),
     ("asyncio/11-taskgroup-and-exception-groups.md", "would need 0.5 s",
      "the report's sleep: a constant in the demo's code"),
+    ("asyncio/12-threads-and-processes.md", "wakes every 50 ms",
+     "the heartbeat's period: a constant in the listing's code"),
     ("asyncio/13-async-iterators-and-generators.md", "Every page takes the simulator 0.4 s to send",
      "the simulator's page latency, PAGE_LATENCY: a constant, not a measurement"),
     ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",

@@ -11,8 +11,8 @@ from lessons.demo_blocks import MAX_DEMO_BLOCK_BYTES, DemoBlock, DemoBlockError,
 from lessons.models import Lesson
 
 KNOWN = (
-    "background, blocking, debug_mode, future, one_fails, order, pages, queue, semaphore, "
-    "several_fail, sleep, streaming, testing, timeouts, weather"
+    "background, blocking, cpu_work, debug_mode, future, one_fails, order, pages, queue, "
+    "semaphore, several_fail, sleep, streaming, testing, timeouts, weather"
 )
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def test_it_lists_every_registered_demo():
         "pages",
         "testing",
         "debug_mode",
+        "cpu_work",
     }
 
 

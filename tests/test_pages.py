@@ -271,5 +271,6 @@ def test_demo_catalog_describes_every_demo(client):
         "pages",
         "testing",
         "debug_mode",
+        "cpu_work",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

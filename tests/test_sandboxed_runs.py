@@ -162,6 +162,16 @@ async def test_the_weather_program_reaches_the_simulator_at_the_demos_address():
 
 
 @pytest.mark.usefixtures("sandbox_runner")
+async def test_a_process_pool_started_with_spawn_finds_the_program_as_its_main_module():
+    # Each worker imports main.py again to find crunch, as after python main.py.
+    events = await run_code(listing("cpu_work", "async"), demo="cpu_work")
+    lines = [e["text"] for e in events if e["type"] == "output"]
+    assert sorted(lines[:2]) == ["job 0: total 9999999", "job 1: total 9999999"]
+    assert lines[2].startswith("heartbeat: at most ")
+    assert events[-1]["status"] == "ok"
+
+
+@pytest.mark.usefixtures("sandbox_runner")
 async def test_a_cancelled_program_stops_at_once_and_ends_cancelled():
     code = "import time\n\nprint('started')\ntime.sleep(30)\n"
     ws = await connect()
