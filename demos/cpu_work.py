@@ -13,6 +13,24 @@ DEMO = Demo(
     params=(),
     # A private loop each: a run cancelled while its jobs compute must not
     # leave the server's loop waiting for a thread or a pool to finish.
-    sync=Variant("With asyncio.to_thread", cpu_work_thread.main, Where.PRIVATE_LOOP, tracing=False),
-    async_=Variant("In a process pool", cpu_work_process.main, Where.PRIVATE_LOOP, tracing=False),
+    sync=Variant(
+        "With asyncio.to_thread",
+        cpu_work_thread.main,
+        Where.PRIVATE_LOOP,
+        tracing=False,
+        why=(
+            "The GIL let only one thread run Python code at a time, so the two jobs took "
+            "turns: the total is about both jobs' time added up."
+        ),
+    ),
+    async_=Variant(
+        "In a process pool",
+        cpu_work_process.main,
+        Where.PRIVATE_LOOP,
+        tracing=False,
+        why=(
+            "Each process has its own GIL, so with two free cores the jobs ran side by "
+            "side; starting the workers costs time of its own."
+        ),
+    ),
 )
