@@ -15,6 +15,9 @@
  * sends the reader's code instead of parameters and streams like any run;
  * the program's exception, if any, is shown in the console and on its line.
  *
+ * A finished run is announced with a "demo:finished" event on the root
+ * ({ detail: { demo, mode, edited, outcome } }), for the reader's progress.
+ *
  * For automated browser tests the root carries data-state
  * (idle | running | done | error), each mode's result element carries
  * data-elapsed once finished, buttons carry data-action, console lines are
@@ -380,6 +383,13 @@ export class DemoWidget {
           const extra = run.outcome === "cancelled" ? " (cancelled)" : run.reason ? ` (${run.reason})` : "";
           this.console.note({ mode, text: `${run.summary}${extra}`, kind: "summary" });
           this.announceEnd(run);
+          // For whatever keeps the reader's progress (progress.js).
+          this.root.dispatchEvent(
+            new CustomEvent("demo:finished", {
+              bubbles: true,
+              detail: { demo: this.demo, mode, edited: run.isEdited, outcome: run.outcome },
+            }),
+          );
         }
         break;
       case "error":

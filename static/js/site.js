@@ -29,6 +29,20 @@ if (demos.length) {
   );
 }
 
+// The reader's progress, kept in this browser: only where there is something to show or keep.
+const lessonPage = document.querySelector("article.lesson[data-lesson-id]");
+const courseProgress = document.querySelector("[data-progress-for]");
+const continueSlot = document.querySelector("[data-continue]");
+if (lessonPage || courseProgress || continueSlot) {
+  import("./progress.js").then(({ openProgress, followLesson, showCourse, showContinue }) => {
+    const progress = openProgress();
+    if (!progress) return;
+    if (lessonPage) followLesson(progress, lessonPage);
+    if (courseProgress) showCourse(progress, document.querySelector("main"));
+    if (continueSlot) showContinue(progress, continueSlot);
+  });
+}
+
 // Live lesson updates ride on the same socket as the demos: a reader is told
 // when staff save the lesson being read.
 const lessonArticle = document.querySelector("article.lesson[data-lesson-id]");

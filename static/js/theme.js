@@ -14,6 +14,8 @@
     if (saved === "light" || saved === "dark") {
       root.setAttribute("data-theme", saved);
     }
+    // Lets CSS keep room for the reader's progress (progress.js) only where it can be kept.
+    root.classList.add("can-store");
   } catch {
     // Storage can be blocked (privacy settings): then the system theme applies.
   }
