@@ -9,6 +9,7 @@ from demos import (
     semaphore,
     several_fail,
     sleep,
+    streams,
     timeouts,
     weather,
 )
@@ -27,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         timeouts.DEMO,
         queues.DEMO,
         semaphore.DEMO,
+        streams.DEMO,
     )
 }
 

@@ -11,7 +11,8 @@ from lessons.demo_blocks import MAX_DEMO_BLOCK_BYTES, DemoBlock, DemoBlockError,
 from lessons.models import Lesson
 
 KNOWN = (
-    "blocking, future, one_fails, order, queue, semaphore, several_fail, sleep, timeouts, weather"
+    "blocking, future, one_fails, order, queue, semaphore, several_fail, sleep, streams, "
+    "timeouts, weather"
 )
 
 # ---------------------------------------------------------------------------

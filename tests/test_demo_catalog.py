@@ -20,6 +20,7 @@ def test_it_lists_every_registered_demo():
         "queue",
         "timeouts",
         "semaphore",
+        "streams",
     }
 
 
@@ -55,6 +56,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("several_fail", "sync"), ("several_fail", "async"),
         ("timeouts", "sync"), ("timeouts", "async"),
         ("semaphore", "sync"), ("semaphore", "async"),
+        ("streams", "sync"), ("streams", "async"),
     }  # fmt: skip
 
 

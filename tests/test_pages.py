@@ -266,5 +266,6 @@ def test_demo_catalog_describes_every_demo(client):
         "queue",
         "timeouts",
         "semaphore",
+        "streams",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

@@ -51,6 +51,8 @@ CASES = [
     # in flight together even at its test speed, and the service's figure is the same.
     ("semaphore", "sync", {"requests": 4}, False, "ok"),
     ("semaphore", "async", {"requests": 4, "limit": 2}, False, "ok"),
+    ("streams", "sync", {"clients": 2, "delay": 0.05}, False, "ok"),
+    ("streams", "async", {"clients": 2, "delay": 0.05}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
