@@ -396,6 +396,8 @@ ALLOWED = [
      "when the data comes in: a constant in the demo's code"),
     ("asyncio/11-taskgroup-and-exception-groups.md", "would need 0.5 s",
      "the report's sleep: a constant in the demo's code"),
+    ("asyncio/14-streams.md", "after some work, 0.25 s by default",
+     "the delay parameter's default, not a measured time"),
     ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",
      "three requests to the view shown in code, which no demo runs"),
     ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",
