@@ -14,6 +14,7 @@ from demos import (
     several_fail,
     sleep,
     streaming,
+    streams,
     testing,
     timeouts,
     weather,
@@ -39,6 +40,7 @@ DEMOS: dict[str, Demo] = {
         testing.DEMO,
         debug_mode.DEMO,
         cpu_work.DEMO,
+        streams.DEMO,
     )
 }
 

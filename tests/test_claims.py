@@ -400,6 +400,8 @@ ALLOWED = [
      "the heartbeat's period: a constant in the listing's code"),
     ("asyncio/13-async-iterators-and-generators.md", "Every page takes the simulator 0.4 s to send",
      "the simulator's page latency, PAGE_LATENCY: a constant, not a measurement"),
+    ("asyncio/14-streams.md", "after some work, 0.25 s by default",
+     "the delay parameter's default, not a measured time"),
     ("async-django/02-sync-calls-in-async-views.md", "after about 1.5 s, not 0.5 s",
      "three requests to the view shown in code, which no demo runs"),
     ("async-django/02-sync-calls-in-async-views.md", "the loop was blocked for about 1.5 s",

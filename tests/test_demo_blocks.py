@@ -12,7 +12,7 @@ from lessons.models import Lesson
 
 KNOWN = (
     "background, blocking, cpu_work, debug_mode, future, one_fails, order, pages, queue, "
-    "semaphore, several_fail, sleep, streaming, testing, timeouts, weather"
+    "semaphore, several_fail, sleep, streaming, streams, testing, timeouts, weather"
 )
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ def test_it_lists_every_registered_demo():
         "testing",
         "debug_mode",
         "cpu_work",
+        "streams",
     }
 
 
@@ -65,6 +66,7 @@ def test_only_the_variants_with_an_event_loop_are_traceable():
         ("background", "sync"), ("background", "async"),
         ("pages", "sync"), ("pages", "async"),
         ("debug_mode", "sync"), ("debug_mode", "async"),
+        ("streams", "sync"), ("streams", "async"),
     }  # fmt: skip
 
 

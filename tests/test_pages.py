@@ -272,5 +272,6 @@ def test_demo_catalog_describes_every_demo(client):
         "testing",
         "debug_mode",
         "cpu_work",
+        "streams",
     }
     assert {p["name"] for p in demos["sleep"]["params"]} == {"tasks", "seconds"}

@@ -71,6 +71,8 @@ CASES = [
     # Jobs that end together may end in either order.
     ("cpu_work", "sync", {}, False, "ok"),
     ("cpu_work", "async", {}, False, "ok"),
+    ("streams", "sync", {"clients": 2, "delay": 0.05}, False, "ok"),
+    ("streams", "async", {"clients": 2, "delay": 0.05}, False, "ok"),
 ]
 # "loop blocked for 0.47 s": a measured time, the same within the clock's noise.
 MEASURED = re.compile(r"\d+\.\d+")
