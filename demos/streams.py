@@ -18,6 +18,22 @@ DEMO = Demo(
     ),
     # A private loop each: the blocking handler stalls its loop on purpose, and a
     # server with open connections must die with its loop if a run is cancelled.
-    sync=Variant("Handler calls time.sleep", streams_blocking.main, Where.PRIVATE_LOOP),
-    async_=Variant("Handler awaits asyncio.sleep", streams_awaiting.main, Where.PRIVATE_LOOP),
+    sync=Variant(
+        "Handler calls time.sleep",
+        streams_blocking.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "Each handler's time.sleep held the whole loop, so the lines were answered one "
+            "after another: the total is every line's work added up."
+        ),
+    ),
+    async_=Variant(
+        "Handler awaits asyncio.sleep",
+        streams_awaiting.main,
+        Where.PRIVATE_LOOP,
+        why=(
+            "The handlers waited together, so every client's line was answered at once: the "
+            "total is about one line's work for each line a client sends."
+        ),
+    ),
 )
