@@ -12,6 +12,8 @@ export function setUpToc(nav) {
   const wide = window.matchMedia(WIDE);
   // On a phone the contents would push the lesson a screen down: fold them.
   if (details && !wide.matches) details.open = false;
+  // Until now CSS kept the list folded on narrow screens (site.css); from here the <details> decides.
+  nav.classList.add("toc-ready");
   // Going back to a wide window (rotating a tablet) shows the sidebar again.
   wide.addEventListener("change", () => {
     if (details && wide.matches) details.open = true;

@@ -1,0 +1,59 @@
+"""Pages hold still: nothing moves once painted, on every lesson, at desktop and phone width.
+
+Chromium reports each layout shift to a PerformanceObserver (the figure
+Lighthouse sums as its cumulative layout shift). Each page is loaded fresh,
+its demos are left to mount, and the shifts not caused by the reader are
+added up. A reader who has been here before is measured too: the progress
+slots are filled then.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from lessons.content_loader import read_bundle
+
+LIMIT = 0.02
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 780}}
+LESSONS = [f"/courses/{c.slug}/{lesson.slug}/" for c in read_bundle() for lesson in c.lessons]
+OTHER_PAGES = ["/", "/courses/asyncio/", "/courses/async-django/"]
+
+WATCH_SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.hadRecentInput) continue;
+    const moved = entry.sources.map((source) => source.node?.className || source.node?.nodeName);
+    window.__shifts.push({ value: entry.value, moved });
+  }
+}).observe({ type: "layout-shift", buffered: true });
+"""
+# Every demo mounted (or showing why it could not), and the page's scripts done.
+SETTLED = """
+() => [...document.querySelectorAll(".demo[data-demo]")].every(
+  (demo) => demo.classList.contains("demo-widget") || demo.querySelector(".demo-problem"),
+)
+"""
+
+
+def shifts_after_loading(page: Page, path: str) -> tuple[float, list]:
+    page.goto(path)
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(300)  # a last frame or two after the widgets mounted
+    shifts = page.evaluate("window.__shifts")
+    return sum(shift["value"] for shift in shifts), shifts
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_no_page_moves_once_painted(new_page: Callable[..., Page], viewport: str) -> None:
+    page = new_page(viewport=VIEWPORTS[viewport])
+    page.add_init_script(WATCH_SHIFTS)
+    assert len(LESSONS) >= 20
+    moved = {}
+    # Twice over: first as a new reader, then with the progress of the first visit to show.
+    for path in [*OTHER_PAGES, *LESSONS, *OTHER_PAGES]:
+        total, shifts = shifts_after_loading(page, path)
+        if total > LIMIT:
+            moved[path] = (round(total, 3), shifts[:3])
+    assert moved == {}
