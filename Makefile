@@ -11,7 +11,7 @@ N ?= 3
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx bubblewrap redis-server lint format install migrate superuser clean bench-overload bench screenshots vendor
+.PHONY: run cluster test test-shared test-tracer-3.13 ci services chromium nginx bubblewrap redis-server lint format install migrate superuser clean bench-overload bench screenshots vendor lighthouse npm
 
 # A Python of 3.12 or newer: the one .python-version selects, or the newest found.
 PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
@@ -128,6 +128,14 @@ bench-overload: install nginx
 	ulimit -n 8192 2>/dev/null || true; $(BIN)/python bench/overload.py
 	$(BIN)/python bench/hostile.py
 
+# Lighthouse 12 (installed with npm into .lighthouse/) on three lesson pages, mobile
+# settings; fails below its targets and writes bench/results/lighthouse.json.
+lighthouse: install chromium npm
+	$(BIN)/python tools/lighthouse.py
+
+npm:
+	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
+
 # Refresh the pictures in docs/screenshots/ (the browser tests only check them).
 screenshots: install chromium
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py
@@ -136,4 +144,4 @@ superuser: migrate
 	$(BIN)/python manage.py createsuperuser
 
 clean:
-	rm -rf $(VENV) $(VENV313) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV313) staticfiles .pytest_cache .ruff_cache .lighthouse
