@@ -11,6 +11,7 @@
  */
 
 import { h } from "./dom.js";
+import { makeOrderable, markAgainst } from "./orderable.js";
 
 export function setUpQuizzes(sections) {
   sections.forEach((section, index) => {
@@ -85,48 +86,20 @@ function choiceQuiz(section) {
 
 function orderQuiz(section) {
   const list = section.querySelector(".quiz-lines");
-  const moved = section.querySelector(".quiz-moved");
-  const refresh = () => {
-    const items = [...list.children];
-    items.forEach((item, index) => {
-      delete item.dataset.verdict;
-      item.querySelector(".quiz-up").disabled = index === 0;
-      item.querySelector(".quiz-down").disabled = index === items.length - 1;
-    });
-  };
-  const move = (item, by, pressed) => {
-    const items = [...list.children];
-    const to = items.indexOf(item) + by;
-    if (to < 0 || to >= items.length) return;
-    if (by < 0) list.insertBefore(item, items[to]);
-    else list.insertBefore(item, items[to].nextSibling);
-    refresh();
-    const text = item.querySelector(".quiz-line-text").textContent.trim();
-    if (moved) moved.textContent = `“${text}” is now line ${to + 1} of ${items.length}.`;
-    // The focus stays with the line; on its other button once this one is disabled.
-    const again = item.querySelector(pressed);
-    (again.disabled ? item.querySelector(pressed === ".quiz-up" ? ".quiz-down" : ".quiz-up") : again).focus();
-  };
-  for (const item of list.children) {
-    item.querySelector(".quiz-up").addEventListener("click", () => move(item, -1, ".quiz-up"));
-    item.querySelector(".quiz-down").addEventListener("click", () => move(item, +1, ".quiz-down"));
-  }
+  makeOrderable(list, section.querySelector(".quiz-moved"));
+  const right = [...section.querySelectorAll(".quiz-right-order > li")].map((item) => item.textContent.trim());
 
   return () => {
-    const items = [...list.children];
-    const misplaced = items.filter((item, index) => Number(item.dataset.line) !== index);
-    items.forEach((item) => (item.dataset.verdict = misplaced.includes(item) ? "wrong" : "right"));
-    if (!misplaced.length) {
+    const items = list.children.length;
+    const placed = markAgainst(list, right);
+    if (placed === items) {
       return { verdict: "right", says: [verdict("Right: that is the order."), paragraphOf(section, ".quiz-answer .quiz-why")] };
     }
-    const placed = items.length - misplaced.length;
     return {
       verdict: "wrong",
       says: [
         verdict("Not quite."),
-        h("p", {
-          text: `${placed} of ${items.length} lines are in their place; the others are marked. Move them and check again.`,
-        }),
+        h("p", { text: `${placed} of ${items} lines are in their place; the others are marked. Move them and check again.` }),
       ],
     };
   };
