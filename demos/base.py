@@ -37,6 +37,10 @@ class Variant:
     # private copy of the module, whose lines in another thread each cost a
     # callback and whose functions cannot be pickled for another process.
     tracing: bool = True
+    # The first lines the program prints with the demo's defaults, in order, for
+    # a program whose order never varies: the reader may predict it before a run
+    # (tests/test_predictions.py holds each to a real run).
+    first_lines: tuple[str, ...] = ()
 
     @property
     def traceable(self) -> bool:

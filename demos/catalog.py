@@ -22,6 +22,7 @@ def catalog() -> dict[str, Any]:
                         "source_html": highlighted_source_of(variant.program),
                         "traceable": variant.traceable,
                         "why": variant.why,
+                        "first_lines": list(variant.first_lines),
                     }
                     for mode, variant in (("sync", demo.sync), ("async", demo.async_))
                 },

@@ -24,6 +24,11 @@ DEMO = Demo(
             "main did nothing but wait on the future, so the run lasts as long as the timer's "
             "delay before the callback filled it."
         ),
+        first_lines=(
+            "main: is the future done? False",
+            "callback: puts a result in the future",
+            "main: got 'a parcel'; is the future done? True",
+        ),
     ),
     async_=Variant(
         "Fill it with an exception",

@@ -21,6 +21,12 @@ DEMO = Demo(
             "gather raised at 0.2 s, when faulty failed, and main then waited 0.3 s more; the "
             "slow job ran on meanwhile."
         ),
+        first_lines=(
+            "quick: done after 0.1 s",
+            "main: gather raised ValueError('faulty failed')",
+            "slow: done after 0.4 s",
+            "main: done",
+        ),
     ),
     async_=Variant(
         "With a TaskGroup",
@@ -28,6 +34,12 @@ DEMO = Demo(
         Where.PRIVATE_LOOP,
         why=(
             "The group cancelled slow when faulty failed at 0.2 s, and main then waited 0.3 s more."
+        ),
+        first_lines=(
+            "quick: done after 0.1 s",
+            "slow: cancelled",
+            "main: the group raised (ValueError('faulty failed'),)",
+            "main: done",
         ),
     ),
 )

@@ -21,6 +21,14 @@ DEMO = Demo(
             "Nothing waits long: the 10 ms timer is the longest wait in the program, and the rest"
             " runs in a few turns of the loop."
         ),
+        first_lines=(
+            "main: awaits greet()",
+            "coroutine: first half",
+            "call_soon: the next turn",
+            "coroutine: second half",
+            "main: greet() is done",
+            "call_later: 10 ms on",
+        ),
     ),
     async_=Variant(
         "Create a task",
@@ -29,6 +37,14 @@ DEMO = Demo(
         why=(
             "Nothing waits long: the 10 ms timer is the longest wait in the program, and the rest"
             " runs in a few turns of the loop."
+        ),
+        first_lines=(
+            "main: created the task",
+            "call_soon: the next turn",
+            "task: first half",
+            "task: second half",
+            "main: the task is done",
+            "call_later: 10 ms on",
         ),
     ),
 )

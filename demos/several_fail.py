@@ -22,6 +22,11 @@ DEMO = Demo(
             "gather raised at 0.2 s, when the data came in and two jobs failed, and main then "
             "waited 0.5 s more; the report ran on meanwhile."
         ),
+        first_lines=(
+            "main: gather raised ValueError('line 3 is not a number')",
+            "report: done after 0.5 s",
+            "main: done",
+        ),
     ),
     async_=Variant(
         "With a TaskGroup and except*",
@@ -30,6 +35,12 @@ DEMO = Demo(
         why=(
             "The group cancelled the report when two jobs failed at 0.2 s, and main then waited "
             "0.5 s more."
+        ),
+        first_lines=(
+            "report: cancelled",
+            "main: except* ValueError got (ValueError('line 3 is not a number'),)",
+            "main: except* ConnectionError got (ConnectionError('the database is down'),)",
+            "main: done",
         ),
     ),
 )

@@ -27,6 +27,13 @@ DEMO = Demo(
             "The worker swallowed the cancel and did all its work, and main waited for it: the "
             "deadline did not shorten the run."
         ),
+        first_lines=(
+            "worker: starts 1.0 s of work",
+            "worker: cancelled at 0.3 s, in step 3",
+            "worker: done at 1.0 s",
+            "main: no TimeoutError, the block ended after 1.0 s",
+            "main: the worker was cancelled: False",
+        ),
     ),
     async_=Variant(
         "Clean up and let it go",
@@ -35,6 +42,12 @@ DEMO = Demo(
         why=(
             "The worker cleaned up and let the cancel go, so main got its TimeoutError at the "
             "deadline."
+        ),
+        first_lines=(
+            "worker: starts 1.0 s of work",
+            "worker: cleaning up at 0.3 s, in step 3",
+            "main: timed out after 0.3 s",
+            "main: the worker was cancelled: True",
         ),
     ),
 )

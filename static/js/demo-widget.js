@@ -33,6 +33,7 @@ import { hashText } from "./drafts.js";
 import { guessText, inSentence, ratio, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
 import { ProgramEditor } from "./program-editor.js";
+import { currentOrder, makeOrderable, markAgainst, orderableItem } from "./orderable.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
 import { SourceView } from "./source-view.js";
@@ -147,6 +148,12 @@ export class DemoWidget {
       modeLabels: this.names,
       time: consoleTime(this.demo) ?? seconds,
     });
+    // For a program whose lines always come in the same order: the reader may
+    // put them in the order they expect before a run, and see how it went after.
+    this.predictions = Object.fromEntries(
+      MODES.filter((mode) => this.entry.modes[mode].first_lines?.length)
+        .map((mode) => [mode, this.makePrediction(mode, this.entry.modes[mode].first_lines)]),
+    );
     this.source = new SourceView({
       modes: MODES,
       catalogModes: this.entry.modes,
@@ -207,7 +214,13 @@ export class DemoWidget {
     );
     root.replaceChildren(
       header,
-      h("div", { class: "demo-layout" }, h("div", { class: "demo-controls" }, this.form.element), output, code),
+      h(
+        "div",
+        { class: "demo-layout" },
+        h("div", { class: "demo-controls" }, this.form.element, ...Object.values(this.predictions).map((p) => p.element)),
+        output,
+        code,
+      ),
     );
     this.update();
     this.reopenDrafts();
@@ -383,6 +396,7 @@ export class DemoWidget {
           const extra = run.outcome === "cancelled" ? " (cancelled)" : run.reason ? ` (${run.reason})` : "";
           this.console.note({ mode, text: `${run.summary}${extra}`, kind: "summary" });
           this.announceEnd(run);
+          this.judgePrediction(run);
           // For whatever keeps the reader's progress (progress.js).
           this.root.dispatchEvent(
             new CustomEvent("demo:finished", {
@@ -495,6 +509,40 @@ export class DemoWidget {
     if (text) this.announcer.textContent = "";
   }
 
+  makePrediction(mode, lines) {
+    const list = h("ol", { class: "quiz-lines" }, shuffled(lines).map((text) => orderableItem(text, lines.indexOf(text))));
+    const moved = h("p", { class: "visually-hidden", "aria-live": "polite" });
+    const result = h("p", { class: "demo-predict-result", role: "status" });
+    const element = h(
+      "details",
+      { class: "demo-predict", "data-mode": mode },
+      h("summary", {}, `Predict the order ${inSentence(this.names[mode])} prints in`),
+      h("p", { class: "field-hint" }, `Put its first ${lines.length} lines in the order you expect, then run it.`),
+      list,
+      moved,
+      result,
+    );
+    makeOrderable(list, moved);
+    return { element, list, result, lines };
+  }
+
+  /** After a finished run of the lesson's program: the reader's order against what it printed. */
+  judgePrediction(run) {
+    const prediction = this.predictions[run.mode];
+    if (!prediction || run.isEdited || run.outcome === "cancelled") return;
+    const { list, result, lines } = prediction;
+    const printed = run.printed.slice(0, lines.length);
+    if (printed.length !== lines.length || [...printed].sort().join("\n") !== [...lines].sort().join("\n")) {
+      result.textContent = "This run printed other lines (its parameters differ from the lesson's), so your order could not be compared.";
+      return;
+    }
+    const placed = markAgainst(list, printed);
+    const mine = currentOrder(list).join("\n") === printed.join("\n");
+    result.textContent = mine
+      ? `Your order was right: all ${lines.length} lines came as you put them.`
+      : `${placed} of ${lines.length} lines came where you put them; the others are marked. The output shows the real order.`;
+  }
+
   update() {
     const active = MODES.some((mode) => this.runs[mode]?.isActive);
     this.root.dataset.state = this.state(active);
@@ -572,6 +620,13 @@ export class DemoWidget {
 }
 
 // Helpers ------------------------------------------------------------------
+
+/** The lines in an order that is never the right one, the same on every load: a rotation by half. */
+function shuffled(lines) {
+  const half = Math.ceil(lines.length / 2);
+  const rotated = [...lines.slice(half), ...lines.slice(0, half)].reverse();
+  return rotated.join("\n") === lines.join("\n") ? [...lines].reverse() : rotated;
+}
 
 /** "You guessed 3 s: 0.4 s too long." or "…: right, within 0.05 s." */
 function guessVerdict(guess, elapsed) {

@@ -45,6 +45,7 @@ export class Run {
     this.status = RunStatus.SENT;
     this.lanes = this.knownLanes();
     this.tasks = new Map(); // index -> { index, start, end, ok, error, outputs: [{ t, text, warning }] }
+    this.printed = []; // what the program printed to standard output, in order
     this.queuePosition = null;
     this.elapsed = null;
     this.outcome = null; // the server's finished status: "ok" | "failed" | "cancelled"
@@ -102,6 +103,7 @@ export class Run {
         const warning = stderr ? null : warningOf(this.demo, this.params, message.task, text);
         const line = { t: message.t, text, warning, stderr };
         if (Number.isInteger(message.task)) this.task(message.task).outputs.push(line);
+        if (!stderr) this.printed.push(text);
         return line;
       }
       case "task_finished": {
