@@ -34,6 +34,8 @@ def test_the_listing_is_the_whole_file_of_the_program_that_runs(demo, mode):
 def test_the_program_ends_by_running_main_as_a_script(demo, mode):
     variant = demo.variant(mode)
     run = "asyncio.run(main())" if inspect.iscoroutinefunction(variant.main) else "main()"
+    if (demo.name, mode) == ("debug_mode", "async"):
+        run = "asyncio.run(main(), debug=True)"  # the way to turn debug mode on it teaches
     assert listing(demo, mode).endswith(f'\n\nif __name__ == "__main__":\n    {run}\n')
 
 
