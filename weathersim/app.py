@@ -425,14 +425,14 @@ async def _respond(request: web.Request, city: str) -> web.StreamResponse:
     return await handler(request, city)
 
 
-async def handle_weather(request: web.Request) -> web.StreamResponse:
-    city = request.match_info["city"]
-    started = time.perf_counter()
+async def _answer(
+    respond: Awaitable[web.StreamResponse], finished: Callable[[int | str], None]
+) -> web.StreamResponse:
+    """``respond``'s answer; ``finished`` hears its status (or how it ended) before
+    aiohttp sends it, so the client cannot have it yet."""
     status: int | str = "error"
-    run_id = run_id_of(request)
-    counted = request.app[RUNS].start(run_id) if run_id is not None else None
     try:
-        response = await _respond(request, city)
+        response = await respond
         status = response.status
         return response
     except web.HTTPException as exc:
@@ -446,10 +446,21 @@ async def handle_weather(request: web.Request) -> web.StreamResponse:
         # Nobody is listening any more; aiohttp ignores the failed write quietly.
         return web.Response(status=499, text="client closed request")
     finally:
-        # Runs before aiohttp sends the answer: the client cannot have it yet.
+        finished(status)
+
+
+async def handle_weather(request: web.Request) -> web.StreamResponse:
+    city = request.match_info["city"]
+    started = time.perf_counter()
+    run_id = run_id_of(request)
+    counted = request.app[RUNS].start(run_id) if run_id is not None else None
+
+    def finished(status: int | str) -> None:
         if counted is not None:
             request.app[RUNS].finish(counted)
         logger.info("city=%r status=%s latency=%.3fs", city, status, time.perf_counter() - started)
+
+    return await _answer(_respond(request, city), finished)
 
 
 async def handle_run(request: web.Request) -> web.StreamResponse:
@@ -516,27 +527,16 @@ async def _respond_page(request: web.Request) -> web.StreamResponse:
 
 async def handle_cities(request: web.Request) -> web.StreamResponse:
     started = time.perf_counter()
-    status: int | str = "error"
-    try:
-        response = await _respond_page(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    except asyncio.CancelledError:
-        status = "cancelled"
-        raise
-    except _ClientGone:
-        status = "client-gone"
-        return web.Response(status=499, text="client closed request")
-    finally:
+
+    def finished(status: int | str) -> None:
         logger.info(
             "cities query=%r status=%s latency=%.3fs",
             request.query_string[:100],
             status,
             time.perf_counter() - started,
         )
+
+    return await _answer(_respond_page(request), finished)
 
 
 async def handle_health(request: web.Request) -> web.StreamResponse:
