@@ -13,8 +13,6 @@ checked against the same bounds the websocket uses.
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from demos.params import ParamError, brief_repr, clean_params
 from demos.registry import DEMOS
 from lessons import plain_yaml
@@ -35,17 +33,9 @@ class DemoBlock:
 
 
 def parse_demo_block(text: str) -> DemoBlock:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_DEMO_BLOCK_BYTES:
-        raise DemoBlockError(
-            f"demo block holds {size:,} bytes; at most {MAX_DEMO_BLOCK_BYTES:,} are allowed"
-        )
-    try:
-        data = plain_yaml.load(text)
-    except plain_yaml.PlainYAMLError as exc:
-        raise DemoBlockError(f"demo block: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise DemoBlockError(f"demo block is not valid YAML ({_first_line(exc)})") from None
+    data = plain_yaml.load_block(
+        text, kind="demo", max_bytes=MAX_DEMO_BLOCK_BYTES, error=DemoBlockError
+    )
     if not isinstance(data, dict):
         raise DemoBlockError('demo block must be lines of "key: value", starting with "name: ..."')
     name = data.pop("name", None)
@@ -62,7 +52,3 @@ def parse_demo_block(text: str) -> DemoBlock:
 
 def _known() -> str:
     return ", ".join(sorted(DEMOS))
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]

@@ -1,4 +1,4 @@
-"""YAML as lessons use it (demo blocks, front matter): plain values, nothing that multiplies.
+"""YAML as lessons use it (demo and quiz blocks, front matter): plain, nothing that multiplies.
 
 PyYAML's safe loader still expands aliases: a few hundred bytes of nested
 ``*refs`` (a "billion laughs") build gigabytes in seconds. Lessons never need
@@ -51,3 +51,24 @@ def load(text: str) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def load_block(text: str, *, kind: str, max_bytes: int, error: type[Exception]) -> Any:
+    """A fenced block's YAML (a ``demo`` or ``quiz`` block), bounded in size before it
+    is read; any problem raised as ``error``, its message naming the ``kind`` of block."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise error(f"{kind} block holds {size:,} bytes; at most {max_bytes:,} are allowed")
+    try:
+        return load(text)
+    except PlainYAMLError as exc:
+        raise error(f"{kind} block: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{kind} block is not valid YAML ({_problem(exc)})") from None
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    # The line inside the block; the renderer adds the block's own line in the lesson.
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    return f"{problem}, line {mark.line + 1} of the block" if mark is not None else problem

@@ -29,8 +29,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from demos.params import brief_repr
 from lessons import plain_yaml
 from lessons.body_limits import BodyError
@@ -86,17 +84,9 @@ class QuizBlock:
 
 
 def parse_quiz_block(text: str) -> QuizBlock:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_QUIZ_BLOCK_BYTES:
-        raise QuizBlockError(
-            f"quiz block holds {size:,} bytes; at most {MAX_QUIZ_BLOCK_BYTES:,} are allowed"
-        )
-    try:
-        data = plain_yaml.load(text)
-    except plain_yaml.PlainYAMLError as exc:
-        raise QuizBlockError(f"quiz block: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise QuizBlockError(f"quiz block is not valid YAML ({_yaml_problem(exc)})") from None
+    data = plain_yaml.load_block(
+        text, kind="quiz", max_bytes=MAX_QUIZ_BLOCK_BYTES, error=QuizBlockError
+    )
     if not isinstance(data, dict):
         raise QuizBlockError(f'{_SHAPE}, as lines of "key: value"')
     kinds = [kind for kind, key in ((CHOICE, "choices"), (ORDER, "order"), (NUMBER, "answer"))
@@ -215,10 +205,3 @@ def _finite(data: dict, key: str, *, required: bool = False) -> float:
     if abs(value) > 1e9:
         raise QuizBlockError(f"{key} must be at most a billion either way")
     return float(value)
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    # The line inside the block; the renderer adds the block's own line in the lesson.
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
-    return f"{problem}, line {mark.line + 1} of the block" if mark is not None else problem
