@@ -4,12 +4,16 @@ The demo tests each run a variant and look at what it printed (``lines``) and
 how each of its tasks ended (``ends``).
 """
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 
+from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
+from weathersim.app import make_app
 
 
 async def run_demo(
@@ -39,3 +43,19 @@ def lines(events: list[dict]) -> list[str]:
 def ends(events: list[dict]) -> dict[int, dict]:
     """Each task's ``task_finished`` event, by task."""
     return {event["task"]: event for event in events if event["type"] == "task_finished"}
+
+
+@contextlib.asynccontextmanager
+async def simulator_for(
+    settings, *, latency_scale: float, request_timeout: float
+) -> AsyncIterator[TestServer]:
+    """The weather simulator in this process, ``latency_scale`` times as slow as its
+    own figures, set as the demos' service with ``request_timeout`` seconds a request."""
+    server = TestServer(make_app(latency_scale=latency_scale))
+    await server.start_server()
+    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
+    settings.WEATHER_TIMEOUT = request_timeout
+    try:
+        yield server
+    finally:
+        await server.close()

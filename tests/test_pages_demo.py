@@ -4,14 +4,13 @@ once the previous one is processed, then prefetching the next page in a task."""
 import json
 
 import pytest
-from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
 from demos.catalog import catalog
-from tests.demo_runs import ends, lines, run_demo
+from tests.demo_runs import ends, lines, run_demo, simulator_for
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
-from weathersim.app import KNOWN_CITIES, PAGE_LATENCY, city_page, make_app, page_count
+from weathersim.app import KNOWN_CITIES, PAGE_LATENCY, city_page, page_count
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -21,12 +20,8 @@ LATENCY = PAGE_LATENCY * SCALE  # 0.2 s for each page
 
 @pytest.fixture
 async def simulator(settings):
-    server = TestServer(make_app(latency_scale=SCALE))
-    await server.start_server()
-    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
-    settings.WEATHER_TIMEOUT = 2.0
-    yield server
-    await server.close()
+    async with simulator_for(settings, latency_scale=SCALE, request_timeout=2.0) as server:
+        yield server
 
 
 async def run(mode: str, params: dict) -> tuple[dict, list[dict]]:

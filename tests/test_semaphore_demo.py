@@ -5,11 +5,10 @@ import asyncio
 import heapq
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from demos.programs.semaphore_limited import CITIES
-from tests.demo_runs import ends, lines, run_demo
-from weathersim.app import latency_for, make_app, temperature_for
+from tests.demo_runs import ends, lines, run_demo, simulator_for
+from weathersim.app import latency_for, temperature_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -20,12 +19,8 @@ SCALE = 0.2
 
 @pytest.fixture
 async def simulator(settings):
-    server = TestServer(make_app(latency_scale=SCALE))
-    await server.start_server()
-    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
-    settings.WEATHER_TIMEOUT = 2.0
-    yield server
-    await server.close()
+    async with simulator_for(settings, latency_scale=SCALE, request_timeout=2.0) as server:
+        yield server
 
 
 async def run(mode: str, params: dict) -> tuple[dict, list[dict]]:

@@ -7,27 +7,23 @@ import socket
 import time
 
 import pytest
-from aiohttp.test_utils import TestServer
 from channels.testing import WebsocketCommunicator
 
 from demos.params import ParamError
 from demos.programs import weather_async, weather_sync
 from demos.weather import DEMO
+from tests.demo_runs import simulator_for
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
-from weathersim.app import make_app, temperature_for
+from weathersim.app import temperature_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
 
 @pytest.fixture
 async def simulator(settings):
-    server = TestServer(make_app(latency_scale=0.05))
-    await server.start_server()
-    settings.WEATHER_API_URL = str(server.make_url("/services/json/"))
-    settings.WEATHER_TIMEOUT = 0.5
-    yield server
-    await server.close()
+    async with simulator_for(settings, latency_scale=0.05, request_timeout=0.5) as server:
+        yield server
 
 
 async def run_weather(mode: str, cities: list[str]) -> list[dict]:
