@@ -41,6 +41,10 @@ class Variant:
     # a program whose order never varies: the reader may predict it before a run
     # (tests/test_predictions.py holds each to a real run).
     first_lines: tuple[str, ...] = ()
+    # True for a program that changes what belongs to the whole process (the
+    # warnings settings, which warnings.catch_warnings swaps for everyone): the
+    # site runs such programs one at a time, so that two cannot undo each other's.
+    alone: bool = False
 
     @property
     def traceable(self) -> bool:

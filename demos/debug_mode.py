@@ -21,6 +21,7 @@ DEMO = Demo(
         "Without debug mode",
         debug_mode_off.main,
         Where.PRIVATE_LOOP,
+        alone=True,
         why=(
             "The blocking callback held the loop for its whole time, and nothing reported "
             "it: the run lasted about that long."
@@ -30,6 +31,7 @@ DEMO = Demo(
         "With debug mode",
         debug_mode_on.main,
         Where.PRIVATE_LOOP,
+        alone=True,
         why=(
             "The callback blocked the loop just as long; debug mode only reported it, and "
             "reporting costs little here."

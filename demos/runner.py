@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,6 +45,14 @@ class RunResult:
 
 
 NOT_STARTED = "Cancelled before it started."
+
+# Held by a run of a program that changes what belongs to the whole process
+# (Variant.alone) for as long as it runs; other runs never take it.
+_ALONE = threading.Lock()
+
+
+def _one_at_a_time(alone: bool) -> contextlib.AbstractContextManager[object]:
+    return _ALONE if alone else contextlib.nullcontext()
 
 
 def summary_for(elapsed: float) -> str:
@@ -123,7 +132,7 @@ class DemoExecution:
                     elapsed = await self._on_loop(instrument(variant.program), variant.main)
                 case Where.THREAD:
                     instrument(variant.program, sync=True)
-                    elapsed = await self._on_thread(variant.main)
+                    elapsed = await self._on_thread(variant.main, alone=variant.alone)
                 case Where.PRIVATE_LOOP:
                     elapsed = await self._on_private_loop(variant)
         except (asyncio.CancelledError, RunCancelled) as stop:
@@ -184,23 +193,28 @@ class DemoExecution:
                 # cancelling; any cancel still counted came from elsewhere.
                 self._cancelled_from_outside = task.uncancel() > 0
 
-    async def _on_thread(self, main: Callable[..., Any]) -> float:
+    async def _on_thread(self, main: Callable[..., Any], *, alone: bool = False) -> float:
         # The calls main makes to the program's functions are its tasks
         # (demos.reporting.watch_sync_program).
         self.reporter.sync_main = main.__code__
 
         def work() -> float:
-            self.reporter.bind()
-            self.reporter.check_cancelled()  # while its thread was on its way
-            self.reporter.start()
-            main(**self.params)
-            return self.reporter.now()
+            with _one_at_a_time(alone):
+                self.reporter.bind()
+                self.reporter.check_cancelled()  # while its thread was on its way
+                self.reporter.start()
+                main(**self.params)
+                return self.reporter.now()
 
         context = contextvars.copy_context()
         return await self._loop.run_in_executor(self._executor, context.run, work)
 
     async def _on_private_loop(self, variant: Variant) -> float:
         def work() -> float:
+            with _one_at_a_time(variant.alone):
+                return on_its_loop()
+
+        def on_its_loop() -> float:
             # Bound in the thread's context too, not only in main's task: what
             # the loop does outside any task (its debug mode's log of a slow
             # callback, a finaliser run between two callbacks) may print as well.

@@ -17,6 +17,7 @@ DEMO = Demo(
         "Without await (TestCase)",
         testing_no_await.main,
         Where.THREAD,
+        alone=True,
         why=(
             "Calling the coroutine function only made a coroutine object, which counts as "
             "true, so the assertion passed at once without running the check."
@@ -26,6 +27,7 @@ DEMO = Demo(
         "With await (IsolatedAsyncioTestCase)",
         testing_await.main,
         Where.THREAD,
+        alone=True,
         why=(
             "The test ran the check on an event loop of its own, and the assertion saw its real "
             "answer."

@@ -1,16 +1,13 @@
 """A test that forgets to await passes, with a warning; awaited, the same test fails."""
 
 import asyncio
-import json
+import time
 import warnings
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from demos.catalog import catalog
+from demos.registry import DEMOS
 from tests.demo_runs import ends, lines, run_demo
-from tests.sockets import HEADERS
-from tutorialsite.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -48,36 +45,29 @@ async def test_runs_at_once_each_print_their_own_warning():
     # settings are as they were once they are done.
     filters, show = list(warnings.filters), warnings.showwarning
     warning = "RuntimeWarning: coroutine 'in_stock' was never awaited"
-    results = await asyncio.gather(*(run_demo("testing", "sync") for _ in range(3)))
-    for finished, events in results:
+    modes = ["sync", "async", "sync", "async"]
+    results = await asyncio.gather(*(run_demo("testing", mode) for mode in modes))
+    for mode, (finished, events) in zip(modes, results, strict=True):
         assert finished["status"] == "ok"
-        assert lines(events)[0] == warning
+        if mode == "sync":
+            assert lines(events)[0] == warning
     assert warnings.filters == filters
     assert warnings.showwarning is show
 
 
-@pytest.mark.usefixtures("sandbox_runner")
-@pytest.mark.parametrize(
-    ("mode", "verdict", "status"),
-    [
-        ("sync", "test_the_last_three_can_be_sold ... ok", "ok"),
-        # There the test's own task is a lane, and it ends in the AssertionError
-        # the runner then reports.
-        ("async", "Ran 1 test(s): FAILED", "failed"),
-    ],
-)
-async def test_each_listing_runs_in_a_sandbox(mode, verdict, status):
-    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
-    assert (await ws.connect())[0]
-    code = catalog()["demos"]["testing"]["modes"][mode]["source"]
-    frame = {"type": "run", "id": "c", "demo": "testing", "mode": mode, "code": code}
-    await ws.send_to(text_data=json.dumps(frame))
-    events = []
-    while (event := await ws.receive_json_from(timeout=20))["type"] not in {"finished", "error"}:
-        events.append(event)
-    await ws.disconnect()
-    assert event["type"] == "finished"
-    assert event["status"] == status
-    outputs = [e for e in events if e["type"] == "output"]
-    assert all(e.get("stream") is None for e in outputs), "nothing on standard error"
-    assert verdict in [e["text"] for e in outputs]
+async def test_programs_that_change_the_warnings_settings_run_one_at_a_time():
+    # Both variants here, and debug_mode's, swap the process's warnings settings:
+    # the site runs them one after another, whichever program they are. Two
+    # debug_mode runs whose callback blocks 0.5 s take 1 s or more that way,
+    # about 0.5 s side by side.
+    runs = [("debug_mode", "sync"), ("testing", "async"), ("debug_mode", "async")]
+    assert all(DEMOS[name].variant(mode).alone for name, mode in runs)
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(run_demo(name, mode, {"block": 0.5} if name == "debug_mode" else {}, within=10)
+          for name, mode in runs)
+    )  # fmt: skip
+    took = time.perf_counter() - started
+    # debug_mode's runs end "failed": one of its tasks fails, on purpose.
+    assert [finished["status"] for finished, _ in results] == ["failed", "ok", "failed"]
+    assert took >= 1.0
