@@ -251,6 +251,23 @@ def new_loop() -> asyncio.AbstractEventLoop:
     """A new event loop whose programs' tasks are reported (``asyncio.run(loop_factory=)``)."""
     loop = asyncio.new_event_loop()
     loop.set_task_factory(TaskFactory())
+    return quiet_about_cancelled_runs(loop)
+
+
+def quiet_about_cancelled_runs[L: asyncio.AbstractEventLoop](loop: L) -> L:
+    """``loop``, told not to log what only a reader's cancel caused.
+
+    Once a run is cancelled, ``print`` raises RunCancelled in whatever calls it,
+    a callback the loop runs included (a stream handler's last line, say); the
+    loop would log that as an unhandled error of the server's. Anything else
+    is logged as before, and a program may still set a handler of its own.
+    """
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not isinstance(context.get("exception"), RunCancelled):
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
     return loop
 
 

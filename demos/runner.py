@@ -20,6 +20,7 @@ from demos.reporting import (
     TaskFactory,
     install_task_factory,
     new_loop,
+    quiet_about_cancelled_runs,
     task_identity,
 )
 from demos.tracer import Tracer, private_program
@@ -45,6 +46,11 @@ class RunResult:
 
 
 NOT_STARTED = "Cancelled before it started."
+
+
+def quiet_loop(tracer: Tracer) -> asyncio.AbstractEventLoop:
+    return quiet_about_cancelled_runs(tracer.new_loop())
+
 
 # Held by a run of a program that changes what belongs to the whole process
 # (Variant.alone) for as long as it runs; other runs never take it.
@@ -236,7 +242,7 @@ class DemoExecution:
 
             tracer = self._tracer = Tracer(program, identify=identify, task_factory=TaskFactory())
             try:
-                with asyncio.Runner(loop_factory=tracer.new_loop) as runner:
+                with asyncio.Runner(loop_factory=lambda: quiet_loop(tracer)) as runner:
                     # Recording from before main's task is made, so that its
                     # making and its first step are in the trace.
                     self.reporter.check_cancelled()
