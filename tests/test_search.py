@@ -176,6 +176,7 @@ def test_the_text_of_a_demos_fallback_and_a_quizs_buttons_is_not_indexed(concurr
 
     assert "zanzibar" in text
     assert "Check" not in text.replace("Check yourself", "")
+    assert "Question 1" not in text
     assert sections_of('<div class="demo"><p class="demo-fallback">needs JS</p></div>')[0:] == []
 
 
