@@ -32,6 +32,7 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_lessons
+	$(BIN)/python manage.py index_lessons
 
 # Readers' own programs run in bubblewrap sandboxes on a runner process, which a
 # private redis-server connects to daphne when REDIS_URL is not set.

@@ -1,8 +1,9 @@
 """The tree keeps its shape: each package imports only what lies below it.
 
 From the bottom up: ``demos`` and ``weathersim`` (no Django, no other package
-of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, ``live``, and
-``tutorialsite``, which wires them all. Every import statement counts, at
+of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, then ``live`` and
+``search`` (each on ``lessons``, neither on the other), and ``tutorialsite``,
+which wires them all. Every import statement counts, at
 module level or inside a function.
 """
 
@@ -12,17 +13,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_PACKAGES = ("demos", "weathersim", "sandbox", "lessons", "live", "tutorialsite")
+SITE_PACKAGES = ("demos", "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite")
 DJANGO = ("django", "channels", "daphne", "asgiref")
 
 # What each package may never import.
 FORBIDDEN = {
-    "demos": (*DJANGO, "weathersim", "sandbox", "lessons", "live", "tutorialsite"),
-    "weathersim": (*DJANGO, "demos", "sandbox", "lessons", "live", "tutorialsite"),
+    "demos": (*DJANGO, "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite"),
+    "weathersim": (*DJANGO, "demos", "sandbox", "lessons", "live", "search", "tutorialsite"),
     # A runner host holds no secret: no Django, no settings (channels_redis alone).
-    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "tutorialsite"),
-    "lessons": ("weathersim", "sandbox", "live", "tutorialsite"),
-    "live": ("weathersim", "tutorialsite"),
+    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "search", "tutorialsite"),
+    "lessons": ("weathersim", "sandbox", "live", "search", "tutorialsite"),
+    "live": ("weathersim", "search", "tutorialsite"),
+    "search": ("weathersim", "sandbox", "live", "tutorialsite"),
     "tutorialsite": (),
 }
 

@@ -58,12 +58,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # search's vector field and GIN index; inert on SQLite
     "channels",
     "simple_history",
     "axes",
     "tutorialsite",  # the site's own checks and the serve command
     "lessons",
     "live",
+    "search",
 ]
 
 # tutorialsite.middleware holds Django's (and WhiteNoise's) own classes, with the hooks
