@@ -21,8 +21,8 @@ from django.utils.safestring import SafeString, mark_safe
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 # Lessons on the results page, and matching sections shown under each.
-MAX_LESSONS = 20
-SECTIONS_PER_LESSON = 3
+MAX_LESSONS = 10
+SECTIONS_PER_LESSON = 2
 # Private-use characters (search.indexing keeps U+E000 to U+E00F out of the index).
 MARK_START, MARK_END = "\ue000", "\ue001"
 

@@ -2,9 +2,9 @@
 
 The vector weighs the lesson's title A, the heading B and the text D, so that
 SearchRank puts a lesson whose title matches first. One statement answers a
-search: an inner query ranks the matching sections and keeps each lesson's
-best few, and only those get a SearchHeadline (ts_headline reads the whole
-text, so it is the costly part).
+search: an inner query ranks the matching sections, takes the best
+CANDIDATES and keeps each lesson's best few of them, and only those get a
+SearchHeadline (ts_headline reads the whole text, so it is the costly part).
 """
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -32,6 +32,7 @@ VECTOR = (
     + SearchVector(_readable("text"), weight="D", config=CONFIG)
 )
 HEADLINE_WORDS = (15, 35)  # MinWords, MaxWords
+CANDIDATES = 500
 
 
 def find(
@@ -43,7 +44,18 @@ def find(
     query = SearchQuery(" ".join(terms), config=CONFIG, search_type="plain")
     rank = SearchRank(F("vector"), query)
     visible = Q() if include_drafts else Q(lesson__status=Lesson.Status.PUBLISHED)
-    ranked = Section.objects.filter(visible, vector=query).annotate(
+    # Ranking every match is one pass; grouping them by lesson is a sort of all of
+    # them (to disk past work_mem). Only the best CANDIDATES sections go on: the
+    # best lessons are the first met among them.
+    # The lesson's status is read after (a join here is planned badly until the
+    # table has statistics): drafts then only leave the list shorter.
+    best = (
+        Section.objects.filter(vector=query)
+        .annotate(score=rank)
+        .order_by("-score", "id")
+        .values("id")[:CANDIDATES]
+    )
+    ranked = Section.objects.filter(visible, id__in=best).annotate(
         score=rank,
         nth=Window(RowNumber(), partition_by=F("lesson_id"), order_by=[rank.desc(), "id"]),
         best=Window(Max(rank), partition_by=F("lesson_id")),
