@@ -11,7 +11,7 @@ import resource
 import sys
 import time
 
-from bench import fidelity, isolation, memory, pages, readers, sandbox, tracing
+from bench import fidelity, isolation, memory, pages, readers, sandbox, search, tracing
 from bench.report import RESULTS, say, table, write
 from bench.server import workspace
 
@@ -23,6 +23,7 @@ SCENARIOS = {
     "memory": memory.run,
     "tracing": tracing.run,
     "sandbox": sandbox.run,
+    "search": search.run,
 }
 # 1,000 readers need 1,000 sockets here and 1,000 in daphne, which inherits this.
 OPEN_FILES = 8192
