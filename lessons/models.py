@@ -79,7 +79,9 @@ class Lesson(Versioned):
         help_text=(
             "Markdown (CommonMark and tables). Start sections with ## headings; they form the "
             "table of contents. Embed a demo with a fenced block whose info string is demo, "
-            'holding "name: sleep" (or weather, blocking) and optional parameters. At most '
+            'holding "name: sleep" (any name in /demos/catalog.json) and optional parameters. '
+            "Ask a question with a fenced quiz block (choices, order or answer). Write a time "
+            "a run decides as a claim: {{claim sleep sync -> 6 s ±10%}}. At most "
             f"{MAX_BODY_CHARS:,} characters, and HTML nested at most {MAX_HTML_DEPTH} deep."
         ),
     )
