@@ -18,6 +18,12 @@ Object.defineProperty(window, "localStorage", {
 """
 
 
+def open_lesson(page: Page) -> None:
+    """The lesson, once its quizzes are wired (their controls are there before)."""
+    page.goto(LESSON)
+    expect(page.locator(".quiz:not([data-ready])")).to_have_count(0)
+
+
 def quiz(page: Page, number: int):
     return page.get_by_role("region", name=f"Question {number}")
 
@@ -48,7 +54,7 @@ def test_answers_and_reading_are_kept_across_a_reload_and_shown_on_the_course_pa
     page.goto(COURSE)
     expect(progress_of(page, "The event loop")).to_have_text("Not started")
 
-    page.goto(LESSON)
+    open_lesson(page)
     answer_number(page, "6")  # wrong
     answer_number(page, "2")  # then right
     wrong = quiz(page, 2)
@@ -85,7 +91,7 @@ def test_finished_demo_runs_are_counted(page: Page) -> None:
 def test_starting_a_lesson_over_asks_first_then_clears_it_alone(page: Page) -> None:
     page.goto("/courses/asyncio/concurrency-vs-parallelism/")
     page.wait_for_function("() => (localStorage.getItem('progress-v1') || '').includes('lessons')")
-    page.goto(LESSON)
+    open_lesson(page)
     answer_number(page, "2")
 
     reset = page.locator(".progress-reset")
@@ -110,7 +116,7 @@ def test_starting_a_lesson_over_asks_first_then_clears_it_alone(page: Page) -> N
 
 
 def test_starting_everything_over_from_the_course_page(page: Page) -> None:
-    page.goto(LESSON)
+    open_lesson(page)
     answer_number(page, "2")
     page.goto(COURSE)
     expect(progress_of(page, "The event loop")).not_to_have_text("Not started")
@@ -126,7 +132,7 @@ def test_starting_everything_over_from_the_course_page(page: Page) -> None:
 def test_with_storage_blocked_the_site_works_as_before(new_page: Callable[..., Page]) -> None:
     page = new_page(viewport=DESKTOP)
     page.add_init_script(STORAGE_BLOCKED)
-    page.goto(LESSON)
+    open_lesson(page)
     # Quizzes still answer; nothing about progress shows, and no script fails
     # (the page fixture fails the test on any script error).
     answer_number(page, "2")
