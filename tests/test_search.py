@@ -475,7 +475,7 @@ def test_on_postgresql_the_vectors_are_stored_and_gin_indexed(concurrency):
     assert "USING gin" in indexdef
 
 
-def test_a_search_over_a_thousand_lessons_is_one_quick_query(course, django_assert_num_queries):
+def test_a_search_over_a_thousand_lessons_is_one_query(course, django_assert_num_queries):
     lessons = Lesson.objects.bulk_create(
         Lesson(
             course=course,
