@@ -2,7 +2,8 @@
 
 From the bottom up: ``demos`` and ``weathersim`` (no Django, no other package
 of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, then ``live`` and
-``search`` (each on ``lessons``, neither on the other), and ``tutorialsite``,
+``search`` (each on ``lessons``, neither on the other), ``rooms`` (on ``live``),
+and ``tutorialsite``,
 which wires them all. Every import statement counts, at
 module level or inside a function.
 """
@@ -13,18 +14,40 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_PACKAGES = ("demos", "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite")
+SITE_PACKAGES = (
+    "demos", "weathersim", "sandbox", "lessons", "live", "rooms", "search", "tutorialsite"
+)  # fmt: skip
 DJANGO = ("django", "channels", "daphne", "asgiref")
 
 # What each package may never import.
 FORBIDDEN = {
-    "demos": (*DJANGO, "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite"),
-    "weathersim": (*DJANGO, "demos", "sandbox", "lessons", "live", "search", "tutorialsite"),
+    "demos": (
+        *DJANGO,
+        "weathersim",
+        "sandbox",
+        "lessons",
+        "live",
+        "rooms",
+        "search",
+        "tutorialsite",
+    ),
+    "weathersim": (
+        *DJANGO,
+        "demos",
+        "sandbox",
+        "lessons",
+        "live",
+        "rooms",
+        "search",
+        "tutorialsite",
+    ),
     # A runner host holds no secret: no Django, no settings (channels_redis alone).
-    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "search", "tutorialsite"),
-    "lessons": ("weathersim", "sandbox", "live", "search", "tutorialsite"),
-    "live": ("weathersim", "search", "tutorialsite"),
-    "search": ("weathersim", "sandbox", "live", "tutorialsite"),
+    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "rooms", "search", "tutorialsite"),
+    "lessons": ("weathersim", "sandbox", "live", "rooms", "search", "tutorialsite"),
+    "live": ("weathersim", "rooms", "search", "tutorialsite"),
+    # Rooms extend the demo socket (live) for a lesson's readers.
+    "rooms": ("weathersim", "sandbox", "search", "tutorialsite"),
+    "search": ("weathersim", "sandbox", "live", "rooms", "tutorialsite"),
     "tutorialsite": (),
 }
 
