@@ -434,3 +434,68 @@ async def test_a_teacher_who_reloads_finds_the_same_room(lessons, editor_client)
     await send(other, type="room_open", lesson=lessons.outro.pk, resume=True)
     assert await until(other, "room_none") == {"type": "room_none"}
     await other.disconnect()
+
+
+# ---------------------------------------------------------------------------
+# The join link
+
+
+@pytest.fixture
+def open_room_of(editor):
+    def make(lesson, **fields) -> Room:
+        return Room.objects.create(
+            code="ACDEFGHJ", lesson=lesson, teacher=editor, last_active_at=timezone.now(), **fields
+        )
+
+    return make
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+def test_a_join_link_leads_to_the_teacher_s_lesson_following(client, lessons, open_room_of):
+    open_room_of(lessons.intro)
+    response = client.get("/rooms/acde-fghj/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{lessons.intro.get_absolute_url()}?room=ACDE-FGHJ"
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+def test_a_join_link_to_a_closed_room_says_it_ended(client, lessons, open_room_of, html):
+    open_room_of(lessons.intro, closed_at=timezone.now())
+    response = client.get("/rooms/ACDE-FGHJ/")
+    assert response.status_code == 410
+    assert html(response).find("h1").text == "Room ACDE-FGHJ has ended"
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+def test_a_join_link_to_an_idle_room_closes_it_and_says_it_ended(
+    client, lessons, open_room_of, settings
+):
+    room = open_room_of(lessons.intro)
+    Room.objects.filter(pk=room.pk).update(last_active_at=timezone.now() - timedelta(hours=1))
+    settings.ROOM_IDLE_SECONDS = 60
+    assert client.get("/rooms/ACDE-FGHJ/").status_code == 410
+    room.refresh_from_db()
+    assert room.close_reason == "idle"
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.parametrize("code", ["ACDE-FGHJ", "nonsense"])
+def test_a_join_link_to_no_room_says_there_is_none(client, lessons, code, html):
+    response = client.get(f"/rooms/{code}/")
+    assert response.status_code == 404
+    assert html(response).find("h1").text == f"There is no room {code}"
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+def test_join_links_are_rate_limited_per_address(client, lessons, settings):
+    settings.ROOM_JOIN_RATE_LIMIT = (2, 60)
+    assert [client.get("/rooms/ACDE-FGHJ/").status_code for _ in range(3)] == [404, 404, 429]
+
+
+@pytest.mark.usefixtures("fresh_rooms")
+def test_a_typed_code_goes_on_to_its_room_and_a_bad_one_is_explained(client, lessons, html):
+    assert client.get("/rooms/").status_code == 200
+    assert client.get("/rooms/?code=acde+fghj")["Location"] == "/rooms/ACDE-FGHJ/"
+    refused = client.get("/rooms/?code=hello")
+    assert refused.status_code == 400
+    assert "looks like ABCD-EFGH" in html(refused).find("p", class_="field-error").text
