@@ -276,6 +276,31 @@ export class DemoWidget {
     this.start([mode], { code });
   }
 
+  /**
+   * Shows a run started elsewhere (a teacher's, in a classroom room) as it
+   * streams, from its "accepted" message; returns the handler for its later
+   * messages. Nothing is sent: the run happens once, on the teacher's page.
+   */
+  showFollowedRun(accepted) {
+    const mode = accepted.mode === "sync" ? "sync" : "async";
+    const run = new Run({
+      id: accepted.id,
+      demo: this.demo,
+      mode,
+      params: accepted.params ?? {},
+      guess: null,
+      code: accepted.code ? "" : null,
+    });
+    this.runs[mode] = run;
+    this.console.clear(mode);
+    this.batch = [...this.batch.filter((other) => other.isActive), run];
+    this.source.select(mode);
+    this.say(`Your teacher is running ${this.names[mode]}…`);
+    const handle = (message) => this.onMessage(run, message);
+    handle(accepted);
+    return handle;
+  }
+
   /** Runs the lesson's version of `modes` with the form's parameters, or the reader's `code` of one mode. */
   start(modes, { code = null } = {}) {
     const edited = code !== null;
