@@ -75,7 +75,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         # leaves self.runs before it is stored).
         self.run_tasks: set[asyncio.Future[Any]] = set()
         self._untrack = self.run_tasks.discard  # one bound method, not one per run
-        self.outbox: list[Event] = []
+        self.outbox: list[Event | str] = []  # str: a frame already encoded
         self.sender: asyncio.Task[None] | None = None
         self.watching: set[int] = set()
         client = self.scope.get("client") or ("unknown", 0)
@@ -330,7 +330,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     # the outbox for a sender task, started eagerly: daphne's send never waits,
     # so an event is usually on the wire before send_event returns. Only a send
     # that waits keeps the task alive; idle sockets hold none.
-    def send_event(self, event: Event) -> None:
+    def send_event(self, event: Event | str) -> None:
         self.outbox.append(event)
         if self.sender is None:
             sender = asyncio.eager_task_factory(asyncio.get_running_loop(), self._send_outbox())
@@ -342,7 +342,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             while self.outbox:
                 event = self.outbox.pop(0)
                 try:
-                    await self.send(text_data=_encode(event))
+                    text = event if isinstance(event, str) else _encode(event)
+                    await self.send(text_data=text)
                 except Exception:  # the socket is gone; the runs are being cancelled
                     logger.debug("could not send to a closed socket", exc_info=True)
         finally:

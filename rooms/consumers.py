@@ -16,6 +16,7 @@ sockets: guesses and requests for missed items), made from the room's id.
 """
 
 import asyncio
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ from rooms.protocol import RoomRequest, parse_room_frame
 from rooms.state import Cursor, RoomLog, histogram
 
 logger = logging.getLogger(__name__)
+
+_encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+# Where a group message keeps its frame, once encoded (never sent on by the layer).
+ENCODED = "_encoded_frame"
 
 
 def followers_group(room_id: int) -> str:
@@ -416,7 +421,10 @@ class RoomDemoConsumer(DemoConsumer):
             return
         following.heard_at = asyncio.get_running_loop().time()
         fresh, gap = following.cursor.take(message["epoch"], message["items"])
-        self._pass_on(following, fresh)
+        # The message is one object for every follower of this process: the
+        # frame is encoded once, by the first, for all who pass it on whole.
+        whole = len(fresh) == len(message["items"])
+        self._pass_on(following, fresh, message if whole else None)
         if not gap:
             return
         last = message["items"][-1]
@@ -450,7 +458,9 @@ class RoomDemoConsumer(DemoConsumer):
             following.resync.cancel()
             following.resync = None
 
-    def _pass_on(self, following: Following, items: list[dict[str, Any]]) -> None:
+    def _pass_on(
+        self, following: Following, items: list[dict[str, Any]], shared: dict | None = None
+    ) -> None:
         if not items:
             return
         for item in items:  # what a guess needs to know
@@ -460,7 +470,13 @@ class RoomDemoConsumer(DemoConsumer):
                 following.round, following.asking = item["round"], True
             elif item["kind"] == "answered":
                 following.asking = False
-        self.send_event({"type": "room", "code": codes.shown(following.code), "items": items})
+        frame = {"type": "room", "code": codes.shown(following.code), "items": items}
+        if shared is None:
+            self.send_event(frame)
+        else:
+            if ENCODED not in shared:
+                shared[ENCODED] = _encode(frame)
+            self.send_event(shared[ENCODED])
         if items[-1]["kind"] == "closed":
             self._track(asyncio.ensure_future(self._room_ended(following, items[-1]["reason"])))
 
