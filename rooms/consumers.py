@@ -140,6 +140,8 @@ class RoomDemoConsumer(DemoConsumer):
             "guess": self._guess,
             "close": self._close,
         }[request.action]
+        # Every room frame may touch the database (live.connection_checks).
+        await aclose_old_connections()
         await handler(request)
 
     # The teacher's side --------------------------------------------------------
@@ -147,7 +149,6 @@ class RoomDemoConsumer(DemoConsumer):
         user = self.scope.get("user")
         if not (user and user.is_active and user.is_staff):
             raise ProtocolError("not_staff", "only staff can open a room")
-        await aclose_old_connections()
         if not await lesson_selectors.lesson_is_visible(lesson_id=request.lesson, is_staff=True):
             raise ProtocolError("unknown_lesson", f"there is no lesson {request.lesson}")
         if request.resume:
@@ -300,6 +301,7 @@ class RoomDemoConsumer(DemoConsumer):
         while True:
             await asyncio.sleep(settings.ROOM_TICK_SECONDS)
             try:
+                await aclose_old_connections()
                 status = await selectors.room_status_now(room_id=teaching.room_id)
                 if status != "open":
                     reason = "idle" if status == "expired" else "closed"
@@ -349,7 +351,6 @@ class RoomDemoConsumer(DemoConsumer):
             raise ProtocolError(
                 "rate_limited", f"too many room codes tried; try again in {max(1, round(wait))} s"
             )
-        await aclose_old_connections()
         found = await selectors.room_by_code(code=request.code)
         shown = codes.shown(request.code)
         if found.status == "unknown":
@@ -512,6 +513,7 @@ class RoomDemoConsumer(DemoConsumer):
             await asyncio.sleep(quiet)
             if loop.time() - following.heard_at < quiet:
                 continue
+            await aclose_old_connections()
             status = await selectors.room_status_now(room_id=following.room_id)
             if status == "open":
                 if following.resync is not None and not following.resync.done():
