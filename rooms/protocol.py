@@ -36,8 +36,8 @@ def parse_room_frame(text: str | None) -> RoomRequest | None:
         return None
     try:
         message = json.loads(text)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):
+        return None  # the demo protocol answers it (bad_message)
     if not isinstance(message, dict):
         return None
     kind = message.get("type")

@@ -210,6 +210,33 @@ async def join(code: str, client: str = "10.1.0.2") -> tuple[WebsocketCommunicat
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ('{"type": "room_' + "[" * 5000 + "]" * 5000 + '"}', "bad_message"),
+        ('["room_join"]', "bad_message"),
+        ('{"type": "room_dance"}', "bad_message"),
+        ('{"type": "room_open", "lesson": true}', "bad_message"),
+        ('{"type": "room_section", "section": "<h2>"}', "bad_message"),
+        ('{"type": "room_guess", "seconds": NaN}', "bad_message"),
+        ('{"type": "room_guess", "seconds": 0}', "bad_message"),
+        ('{"type": "room_guess", "seconds": 2}', "not_following"),
+        ('{"type": "room_ask"}', "not_teaching"),
+        ('{"type": "room_join", "code": ["ACDE-FGHJ"]}', "unknown_room"),
+    ],
+)
+async def test_a_bad_room_frame_gets_a_clear_error_and_the_socket_goes_on(frame, code):
+    ws = await connect("10.1.0.50")
+    await ws.send_to(text_data=frame)
+    assert (await ws.receive_json_from())["code"] == code
+    await send(ws, type="run", id="after", demo="sleep", mode="async",
+               params={"tasks": 1, "seconds": 0.05})  # fmt: skip
+    assert (await until(ws, "finished"))["status"] == "ok"
+    await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_only_staff_can_open_a_room(lessons, reader_client):
     anonymous = await connect()
     await send(anonymous, type="room_open", lesson=lessons.intro.pk)
