@@ -183,6 +183,11 @@ class RoomDemoConsumer(DemoConsumer):
         if room.round:
             teaching.guesses = await services.round_guesses(room_id=room.pk, round_no=room.round)
         self.teaching = teaching
+        # One teacher's page at a time: another tab or device that had the
+        # room stops publishing (two numberings would only confuse followers).
+        await self.channel_layer.group_send(
+            teacher_group(room.pk), {"type": "room.taken", "by": self.channel_name}
+        )
         await self.channel_layer.group_add(teacher_group(room.pk), self.channel_name)
         # A new numbering starts with the room as it is, so followers that join
         # or come back mid-way know where things stand.
@@ -315,6 +320,13 @@ class RoomDemoConsumer(DemoConsumer):
                 )
             except LAYER_ERRORS:
                 logger.debug("could not tick room %s", teaching.room_id, exc_info=True)
+
+    async def room_taken(self, message: dict[str, Any]) -> None:
+        teaching = self.teaching
+        if teaching is None or message["by"] == self.channel_name:
+            return
+        await self._stop_teaching()
+        self.send_event({"type": "room_moved", "code": codes.shown(teaching.code)})
 
     async def room_guess(self, message: dict[str, Any]) -> None:
         teaching = self.teaching

@@ -572,3 +572,22 @@ async def test_followers_on_a_cramped_redis_layer_still_get_every_event(lessons,
         assert run_events(items) == own
     for ws in (teacher, *followers):
         await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_teacher_s_second_page_takes_the_room_over(lessons, editor_client):
+    first, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    await room_items(follower, "state")
+    second = await connect("10.1.0.101", session=editor_client.cookies["sessionid"].value)
+    await send(second, type="room_open", lesson=lessons.intro.pk, resume=True)
+    assert (await until(second, "room_opened"))["code"] == opened["code"]
+    assert await until(first, "room_moved") == {"type": "room_moved", "code": opened["code"]}
+    await send(first, type="room_section", section="from-the-old-page")
+    assert (await until(first, "error"))["code"] == "not_teaching"
+    await send(second, type="room_section", section="from-the-new-page")
+    items = await room_items(follower, "section")
+    assert [i["section"] for i in items if i["kind"] == "section"] == ["from-the-new-page"]
+    for ws in (first, second, follower):
+        await ws.disconnect()

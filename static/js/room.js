@@ -135,6 +135,10 @@ class TeacherPanel {
       case "room_histogram":
         this.chart.show(message);
         break;
+      case "room_moved":
+        this.code = null;
+        this.showClosed(`Room ${message.code} is now run from another page of yours; open it here to take it back.`);
+        break;
       case "room_closed":
         this.code = null;
         this.showClosed(message.reason === "idle" ? "The room ended: it was idle too long." : "The room is closed.");
