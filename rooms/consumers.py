@@ -4,19 +4,20 @@ One socket does both jobs of a page (live.consumers.DemoConsumer runs the
 demos); this subclass adds the room frames (rooms.protocol). A teacher's
 socket publishes every event of its own runs, and the teacher's actions, to
 the room's group as numbered items (rooms.state.RoomLog), batched: whatever
-piles up while one group message is on its way goes in the next. A
-follower's socket passes the items on in order (rooms.state.Cursor); at a
-gap, or when the teacher's tick names an item it lacks, it asks the teacher's
-socket for the missing ones, through the teacher's group, and asks again until
-they come. channels-redis may drop a message to a full queue: nothing is lost
-for that.
+piles up while one group message is on its way goes in the next. Each
+process subscribes once to a room for all its followers' sockets
+(rooms.hub.RoomHub): it passes the items on in order (rooms.state.Cursor);
+at a gap, or when the teacher's tick names an item it lacks, it asks the
+teacher's socket for the missing ones, through the teacher's group, and asks
+again until they come. channels-redis may drop a message to a full queue:
+nothing is lost for that.
 
-Groups: ``room-<id>`` (followers) and ``room-<id>-teacher`` (the teacher's
-sockets: guesses and requests for missed items), made from the room's id.
+Groups: ``room-<id>`` (one channel per process with followers) and
+``room-<id>-teacher`` (the teacher's socket: guesses and requests for missed
+items), made from the room's id.
 """
 
 import asyncio
-import json
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -32,23 +33,12 @@ from live.channel_layer import LAYER_ERRORS
 from live.consumers import DemoConsumer
 from live.protocol import ProtocolError
 from rooms import codes, runtime, selectors, services
+from rooms.hub import RoomHub, followers_group, hub_for, teacher_group
 from rooms.models import Room
 from rooms.protocol import RoomRequest, parse_room_frame
-from rooms.state import Cursor, RoomLog, histogram
+from rooms.state import RoomLog, histogram
 
 logger = logging.getLogger(__name__)
-
-_encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
-# Where a group message keeps its frame, once encoded (never sent on by the layer).
-ENCODED = "_encoded_frame"
-
-
-def followers_group(room_id: int) -> str:
-    return f"room-{int(room_id)}"
-
-
-def teacher_group(room_id: int) -> str:
-    return f"room-{int(room_id)}-teacher"
 
 
 @dataclass
@@ -70,15 +60,9 @@ class Teaching:
 
 @dataclass
 class Following:
-    room_id: int
+    hub: RoomHub
     code: str
     teacher: str
-    cursor: Cursor = field(default_factory=Cursor)
-    round: int = 0
-    asking: bool = False
-    resync: asyncio.Task[None] | None = None
-    watchdog: asyncio.Task[None] | None = None
-    heard_at: float = 0.0  # loop time of the last word from the teacher's socket
 
 
 class RoomDemoConsumer(DemoConsumer):
@@ -374,19 +358,18 @@ class RoomDemoConsumer(DemoConsumer):
         if self.teaching is not None:
             raise ProtocolError("bad_message", "a teacher's page cannot follow a room")
         await self._stop_following()
-        following = Following(room_id=room.pk, code=room.code, teacher=found.teacher,
-                              round=room.round, asking=room.asking)  # fmt: skip
-        following.heard_at = asyncio.get_running_loop().time()
-        self.following = following
-        await self.channel_layer.group_add(followers_group(room.pk), self.channel_name)
+        hub = await hub_for(room.pk, room.code, room.round, room.asking)
+        self.following = Following(hub=hub, code=room.code, teacher=found.teacher)
         self.send_event(
             {"type": "room_joined", "code": shown, "teacher": found.teacher,
              "lesson_url": found.lesson_url, "section": room.section, "round": room.round,
              "asking": room.asking, "question": room.question}
         )  # fmt: skip
-        following.watchdog = asyncio.create_task(self._watch_room(following))
-        # Whatever the teacher's socket published before we joined, from its start.
-        self._ask_replay(following)
+        # Caught up at once with what this process's followers were given so far.
+        hub.add(self, self.send_event, self._room_ended)
+
+    def _room_ended(self) -> None:
+        self.following = None  # the hub sends room_closed next
 
     async def _leave(self, request: RoomRequest) -> None:
         if self.following is None:
@@ -397,142 +380,24 @@ class RoomDemoConsumer(DemoConsumer):
 
     async def _stop_following(self) -> None:
         following, self.following = self.following, None
-        if following is None:
-            return
-        for task in (following.resync, following.watchdog):
-            if task is not None:
-                task.cancel()
-        try:
-            await self.channel_layer.group_discard(
-                followers_group(following.room_id), self.channel_name
-            )
-        except LAYER_ERRORS:
-            logger.debug("could not leave a room group", exc_info=True)
+        if following is not None:
+            following.hub.remove(self)
 
     async def _guess(self, request: RoomRequest) -> None:
         following = self.following
         if following is None:
             raise ProtocolError("not_following", "join a room to guess")
-        if not following.asking:
+        hub = following.hub
+        if not hub.asking:
             raise ProtocolError("not_asking", "the teacher is not asking for guesses now")
+        round_no = hub.round
         await services.guess_record(
-            room_id=following.room_id, round_no=following.round, voter=self.channel_name,
+            room_id=hub.room_id, round_no=round_no, voter=self.channel_name,
             seconds=request.seconds,
         )  # fmt: skip
         await self.channel_layer.group_send(
-            teacher_group(following.room_id),
-            {"type": "room.guess", "round": following.round, "voter": self.channel_name,
+            teacher_group(hub.room_id),
+            {"type": "room.guess", "round": round_no, "voter": self.channel_name,
              "seconds": request.seconds},
         )  # fmt: skip
-        self.send_event(
-            {"type": "room_guessed", "round": following.round, "seconds": request.seconds}
-        )
-
-    async def room_items(self, message: dict[str, Any]) -> None:
-        following = self.following
-        if following is None:
-            return
-        following.heard_at = asyncio.get_running_loop().time()
-        fresh, gap = following.cursor.take(message["epoch"], message["items"])
-        # The message is one object for every follower of this process: the
-        # frame is encoded once, by the first, for all who pass it on whole.
-        whole = len(fresh) == len(message["items"])
-        self._pass_on(following, fresh, message if whole else None)
-        if not gap:
-            return
-        last = message["items"][-1]
-        if last["kind"] == "closed":
-            # Nothing missed matters once the room is over, and nobody is left to ask.
-            await self._room_ended(following, last["reason"])
-        else:
-            self._ask_replay(following)
-
-    async def room_tick(self, message: dict[str, Any]) -> None:
-        following = self.following
-        if following is None:
-            return
-        following.heard_at = asyncio.get_running_loop().time()
-        if following.cursor.behind(message["epoch"], message["seq"]):
-            self._ask_replay(following)
-
-    async def room_replayed(self, message: dict[str, Any]) -> None:
-        following = self.following
-        if following is None:
-            return
-        following.heard_at = asyncio.get_running_loop().time()
-        if "items" in message:
-            fresh, gap = following.cursor.take(message["epoch"], message["items"])
-            self._pass_on(following, fresh)
-        else:
-            following.cursor.reset(message["epoch"], message["seq"])
-            self._pass_on(following, [{"seq": message["seq"], "kind": "state", **message["state"]}])
-            gap = False
-        if not gap and following.resync is not None:
-            following.resync.cancel()
-            following.resync = None
-
-    def _pass_on(
-        self, following: Following, items: list[dict[str, Any]], shared: dict | None = None
-    ) -> None:
-        if not items:
-            return
-        for item in items:  # what a guess needs to know
-            if item["kind"] == "state":
-                following.round, following.asking = item["round"], item["asking"]
-            elif item["kind"] == "asking":
-                following.round, following.asking = item["round"], True
-            elif item["kind"] == "answered":
-                following.asking = False
-        frame = {"type": "room", "code": codes.shown(following.code), "items": items}
-        if shared is None:
-            self.send_event(frame)
-        else:
-            if ENCODED not in shared:
-                shared[ENCODED] = _encode(frame)
-            self.send_event(shared[ENCODED])
-        if items[-1]["kind"] == "closed":
-            self._track(asyncio.ensure_future(self._room_ended(following, items[-1]["reason"])))
-
-    async def _room_ended(self, following: Following, reason: str) -> None:
-        if self.following is following:
-            await self._stop_following()
-            self.send_event(
-                {"type": "room_closed", "code": codes.shown(following.code), "reason": reason}
-            )
-
-    def _ask_replay(self, following: Following) -> None:
-        """Ask the teacher's socket for what this follower lacks, again and again until it comes."""
-        if following.resync is None or following.resync.done():
-            following.resync = asyncio.create_task(self._resync(following))
-
-    async def _resync(self, following: Following) -> None:
-        while True:
-            try:
-                await self.channel_layer.group_send(
-                    teacher_group(following.room_id),
-                    {"type": "room.replay", "epoch": following.cursor.epoch,
-                     "after": following.cursor.seq, "reply_to": self.channel_name},
-                )  # fmt: skip
-            except LAYER_ERRORS:
-                logger.debug("could not ask for missed room items", exc_info=True)
-            await asyncio.sleep(settings.ROOM_RESYNC_SECONDS)
-
-    async def _watch_room(self, following: Following) -> None:
-        """End a room whose teacher's socket went quiet once it is closed or idle."""
-        quiet = 3 * settings.ROOM_TICK_SECONDS
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(quiet)
-            if loop.time() - following.heard_at < quiet:
-                continue
-            await aclose_old_connections()
-            status = await selectors.room_status_now(room_id=following.room_id)
-            if status == "open":
-                if following.resync is not None and not following.resync.done():
-                    # Nobody answers: the teacher's page is away; stop asking until it is back.
-                    following.resync.cancel()
-                continue
-            if status == "expired":
-                await services.room_close(room_id=following.room_id, reason="idle")
-            await self._room_ended(following, "idle" if status == "expired" else "closed")
-            return
+        self.send_event({"type": "room_guessed", "round": round_no, "seconds": request.seconds})
