@@ -164,12 +164,12 @@ ROOM_TICK_SECONDS = env_float("ROOM_TICK_SECONDS", 2.0, minimum=0.05, maximum=60
 # How long a follower waits for missed items before it asks again.
 ROOM_RESYNC_SECONDS = env_float("ROOM_RESYNC_SECONDS", 2.0, minimum=0.05, maximum=60.0)
 # channels-redis drops a group message for a process whose queue is full, with
-# only an INFO log. A group message is stored once per process (not once per
-# socket), and a room's teacher sends at most one batch per loop turn and a
-# tick: 1,000 leaves room for seconds of a stalled process with every room
-# busy. Each socket's own buffer in its process holds as many. Should any
-# still be dropped, followers see the gap and ask for the items again
-# (rooms.state.Cursor). A group membership lasts longer than a room may.
+# only an INFO log. A room's group holds one channel per process (rooms.hub),
+# and a room's teacher sends one batch at a time and a tick: 1,000 leaves
+# room for seconds of a stalled process with every room busy, whatever the
+# rooms' sizes. Should any still be dropped, followers' processes see the gap
+# and ask for the items again (rooms.state.Cursor). A group membership lasts
+# longer than a room may.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 1000, minimum=100, maximum=1_000_000)
 CHANNEL_GROUP_EXPIRY = int(ROOM_MAX_SECONDS) + 3600
 if REDIS_URL:
