@@ -95,10 +95,11 @@ class RoomDemoConsumer(DemoConsumer):
                 ).as_message()
             )
 
-    def send_event(self, event: Event) -> None:
+    def send_event(self, event: Event | str) -> None:
         super().send_event(event)
         teaching = self.teaching
-        if teaching is None or "id" not in event:
+        # A str is a frame already encoded (a room's, for a follower): never a run's.
+        if teaching is None or isinstance(event, str) or "id" not in event:
             return
         # Every event of a run started while teaching, whatever the run id.
         run_id = event["id"]
