@@ -591,3 +591,21 @@ async def test_a_teacher_s_second_page_takes_the_room_over(lessons, editor_clien
     assert [i["section"] for i in items if i["kind"] == "section"] == ["from-the-new-page"]
     for ws in (first, second, follower):
         await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_process_holds_one_place_in_a_room_s_group_for_all_its_followers(
+    lessons, editor_client
+):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    followers = [(await join(opened["code"], f"10.1.0.{70 + n}"))[0] for n in range(3)]
+    room = await Room.objects.aget()
+    layer = get_channel_layer()
+    # One channel for the process, however many follow: a batch is one message.
+    assert len(layer.groups[f"room-{room.pk}"]) == 1
+    for follower in followers:
+        await follower.disconnect()
+    await asyncio.sleep(0.05)  # the last one out leaves the group
+    assert not layer.groups.get(f"room-{room.pk}")
+    await teacher.disconnect()
