@@ -270,6 +270,9 @@ if not SECURE_HSTS_PRELOAD:
 # Refused before any view runs (tutorialsite.http_guard), like a body over Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_QUERY_STRING_BYTES = 2048
+# Paths that read a longer one: the search page answers a pasted paragraph (it
+# searches the first words and says so); 10 KB of text, percent-encoded, fits.
+LONG_QUERY_STRING_BYTES = {"/search/": 32 * 1024}
 
 LOGGING = {
     "version": 1,
