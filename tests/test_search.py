@@ -166,6 +166,23 @@ def test_a_lesson_whose_title_matches_comes_first(course):
     assert [hit.lesson_title for hit in hits] == ["Semaphores", "Queues"]
 
 
+@pytest.mark.parametrize("closing", ["Further reading", "Recap", "Check yourself"])
+def test_a_teaching_section_comes_before_the_lessons_closing_sections(course, closing):
+    # The closing section is short and says the word twice: bm25 alone ranks it first.
+    teaching = "Each task waits for a free place before it starts its request. " * 6
+    make_lesson(
+        course,
+        "limits",
+        "Limiting concurrency",
+        f"## Bounding the work\n\n{teaching}A semaphore keeps the count.\n\n"
+        f"## {closing}\n\n- The semaphore, in the semaphore documentation.\n",
+    )
+
+    hits = search("semaphore", include_drafts=False)
+
+    assert [hit.heading for hit in hits] == ["Bounding the work", closing]
+
+
 def test_a_snippet_is_escaped_text_with_only_its_marks_as_html(course):
     make_lesson(course, "html", "Markup", "## Tags\n\n```html\n<b>semaphore</b> & co\n```\n")
 
