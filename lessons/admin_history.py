@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from lessons import versions
 from lessons.models import Lesson
 
-NO_SUCH_VERSION = "There is no such version of this lesson; showing the latest change instead."
+NO_SUCH_VERSION = "There is no such version of this lesson: choose two versions from the lists."
 
 
 class LessonHistoryAdmin:
@@ -30,32 +30,38 @@ class LessonHistoryAdmin:
         return super().history_view(request, object_id, {**context, **(extra_context or {})})
 
     def _chosen_comparison(self, request, lesson: Lesson) -> dict:
-        """The two versions staff chose to compare (?from=&to=), or the latest change."""
+        """The two versions staff chose to compare (?from=&to=), if they chose.
+
+        Without a choice the form starts on the latest change, which the list
+        below already shows, so no comparison is made twice.
+        """
         found = versions.versions(lesson.pk)
         context = {"versions": found, "version_error": ""}
         if len(found) < 2:
             return context
         by_id = {str(version.history_id): version for version in found}
         chosen = request.GET.get("from"), request.GET.get("to")
-        if any(chosen) and not all(value in by_id for value in chosen):
+        valid = all(value in by_id for value in chosen)
+        if any(chosen) and not valid:
             context["version_error"] = NO_SUCH_VERSION
-            chosen = None, None
-        older = by_id.get(chosen[0]) or found[-2]
-        newer = by_id.get(chosen[1]) or found[-1]
-        records = {
-            r.history_id: r
-            for r in lesson.history.filter(
-                history_id__in=[older.history_id, newer.history_id]
-            ).select_related("course")
-        }
+        older, newer = (by_id[chosen[0]], by_id[chosen[1]]) if valid else (found[-2], found[-1])
         context["latest"] = found[-1]
         context["chosen"] = {
             "older": older,
             "newer": newer,
             "older_label": f"Version {older.number}",
             "newer_label": f"Version {newer.number}",
-            "comparison": versions.compare(records[older.history_id], records[newer.history_id]),
         }
+        if valid:
+            records = {
+                record.history_id: record
+                for record in lesson.history.filter(
+                    history_id__in=[older.history_id, newer.history_id]
+                ).select_related("course")
+            }
+            context["chosen"]["comparison"] = versions.compare(
+                records[older.history_id], records[newer.history_id]
+            )
         return context
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):

@@ -243,29 +243,35 @@ def test_two_chosen_versions_are_compared(editor_client, lessons, form_fields, h
     assert chosen == [str(first.history_id), str(second.history_id)]
 
 
-def test_without_a_choice_the_latest_change_is_compared(editor_client, lessons, form_fields, html):
+def test_without_a_choice_the_form_starts_on_the_latest_change(
+    editor_client, lessons, form_fields, html
+):
     edit(editor_client, lessons.intro, form_fields, body="Only this now.\n")
+    first, second = lessons.intro.history.order_by("history_date")
 
     section = html(editor_client.get(history_url(lessons.intro))).find("section", id="compare")
 
-    assert "Version 1 → version 2" in section.text
-    assert "Only this now." in section.find("tr", class_="diff-added").text
+    chosen = [o.attrs.get("value") for o in section.find_all("option") if "selected" in o.attrs]
+    assert chosen == [str(first.history_id), str(second.history_id)]
+    # The list below shows that change already: it is not diffed twice.
+    assert section.find("table", class_="line-diff") is None
 
 
-@pytest.mark.parametrize("chosen", [{"from": "nonsense", "to": "1"}, {"from": "999999", "to": "1"}])
+@pytest.mark.parametrize("chosen", ["nonsense", "999999", "another lesson's"])
 def test_a_version_of_another_lesson_or_none_is_refused_with_a_message(
     chosen, editor_client, lessons, form_fields, html
 ):
     edit(editor_client, lessons.intro, form_fields, body="Changed.\n")
-    outro_version = lessons.outro.history.get().history_id
-    chosen = {**chosen, "to": outro_version}
+    if chosen == "another lesson's":
+        chosen = lessons.outro.history.get().history_id
+    latest = lessons.intro.history.latest().history_id
 
-    response = editor_client.get(history_url(lessons.intro), chosen)
+    response = editor_client.get(history_url(lessons.intro), {"from": chosen, "to": latest})
 
     assert response.status_code == 200
     section = html(response).find("section", id="compare")
     assert "There is no such version of this lesson" in section.text
-    assert "Version 1 → version 2" in section.text
+    assert section.find("table", class_="line-diff") is None
 
 
 def test_a_version_of_another_lesson_is_never_shown(editor_client, lessons, form_fields, html):
