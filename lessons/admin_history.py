@@ -70,9 +70,9 @@ class LessonHistoryAdmin:
         records = list(historical_records)
         if not records:
             return
-        numbers = {v.history_id: v.number for v in versions.versions(records[0].id)}
+        found = {version.history_id: version for version in versions.versions(records[0].id)}
         for index, record in enumerate(records):
-            record.number = numbers.get(record.history_id)
+            record.saved_version = found.get(record.history_id)
             previous = records[index + 1] if index + 1 < len(records) else record.prev_record
             record.previous = previous
             record.comparison = versions.compare(previous, record) if previous else None
@@ -112,7 +112,12 @@ class LessonHistoryAdmin:
 
 
 def _bundled(obj: Lesson) -> versions.BundledStatus | None:
-    # The stored lesson, not obj: the revert page hands over an old version,
-    # whose state is not what the next load_lessons would find.
-    stored = Lesson.objects.select_related("course").filter(pk=obj.pk).first() if obj.pk else None
-    return versions.bundled_status(stored) if stored is not None else None
+    # Asked several times while one form is built: read the file once.
+    if not hasattr(obj, "_bundled_status"):
+        # The stored lesson, not obj: the revert page hands over an old version,
+        # whose state is not what the next load_lessons would find.
+        stored = (
+            Lesson.objects.select_related("course").filter(pk=obj.pk).first() if obj.pk else None
+        )
+        obj._bundled_status = versions.bundled_status(stored) if stored is not None else None
+    return obj._bundled_status

@@ -458,3 +458,26 @@ def test_a_bundled_lesson_whose_file_changed_says_the_next_load_replaces_it(
     removed = [row.text for row in status.comparison.body.rows if row.kind == "removed"]
     assert removed == ["", "A paragraph the file gained."]
     assert report.updated == ["asyncio/the-event-loop"]
+
+
+def test_a_bundled_lesson_changed_outside_the_admin_says_the_loader_keeps_it(bundled_lesson):
+    bundled_lesson.body += "\nA line written from a shell.\n"
+    bundled_lesson.save()
+
+    status = versions.bundled_status(bundled_lesson)
+    path = content_loader.lesson_file("asyncio", "the-event-loop")
+    report = load_bundle([course_of(content_loader.read_lesson_file(path))])
+
+    assert "changed outside the admin since it was loaded" in status.outcome_text
+    assert report.kept == [("asyncio/the-event-loop", content_loader.KEPT_CHANGED)]
+
+
+def test_a_bundled_file_that_cannot_be_read_is_named_with_the_reason(bundled_lesson, tmp_path):
+    folder = tmp_path / "asyncio"
+    folder.mkdir()
+    (folder / "03-the-event-loop.md").write_text("No front matter here.\n", encoding="utf-8")
+
+    status = versions.bundled_status(bundled_lesson, root=tmp_path)
+
+    assert "no front matter" in status.error
+    assert status.comparison is None
