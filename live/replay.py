@@ -67,7 +67,7 @@ def replay_of(run: DemoRun, *, lesson: Lesson | None) -> Replay:
     else:  # a demo since removed from the site: nothing to show but its run
         code, code_html = "", ""
     status_text = _status_text(run)
-    whose = "A reader's version of " if is_reader_code else ""
+    whose = f"A reader{RSQUO}s version of " if is_reader_code else ""
     title = f"{whose}{demo_title}, {run.mode}: {status_text}"
     params_text = ", ".join(f"{name}={_value_text(value)}" for name, value in run.params.items())
     tasks = [_task_line(record) for record in run.timeline if isinstance(record, dict)]

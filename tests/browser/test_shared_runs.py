@@ -1,16 +1,32 @@
 """Sharing a run: a reader runs a demo and shares it; someone else opens the link
 in a browser of their own and replays it, step by step and at real speed."""
 
+import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.servers import Site, manage
+
 from .accessibility import in_both_themes
 from .test_keyboard import tab_to
 from .widget import SLEEP_LESSON, DemoWidget
+
+DRAFT_KEY = "code-draft:v1:sleep:async"
+READERS_PROGRAM = """import asyncio
+
+
+async def main():
+    print("my own version")
+    await asyncio.sleep(0.3)
+
+
+asyncio.run(main())
+"""
 
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
@@ -165,3 +181,40 @@ def test_the_replay_works_from_the_keyboard(new_page, shared_link) -> None:
     tab_to(page, player.button("Previous event"), key="Shift+Tab")
     page.keyboard.press("Enter")
     expect(player.root).to_have_attribute("data-position", "2")
+
+
+def shared_readers_program(site: Site) -> str:
+    """A reader's program run and shared from the sleep lesson, stored as the site would."""
+    token = secrets.token_urlsafe(24)
+    run = {
+        "demo": "sleep", "mode": "async", "params": {}, "status": "ok", "elapsed": 0.3021,
+        "timeline": [], "code": READERS_PROGRAM, "output": [[0.0004, "my own version", "stdout"]],
+        "share_token": token,
+    }  # fmt: skip
+    script = (
+        "import json; from live.models import DemoRun; from lessons.models import Lesson; "
+        f"DemoRun.objects.create(**json.loads({json.dumps(json.dumps(run))}), "
+        f"lesson=Lesson.objects.get(slug={SLEEP_LESSON.split('/')[-2]!r}))"
+    )
+    manage(site.env, "shell", "-c", script)
+    return f"/runs/{token}/"
+
+
+def test_a_readers_program_opens_in_the_editor_and_leaves_their_draft(new_page, site) -> None:
+    link = shared_readers_program(site)
+    page = new_page(viewport=DESKTOP)
+    page.goto(SLEEP_LESSON)
+    mine = json.dumps({"code": "print('mine')\n", "base": "x", "saved": 1})
+    page.evaluate(f"localStorage.setItem({json.dumps(DRAFT_KEY)}, {json.dumps(mine)})")
+    page.goto(link)
+    title = re.compile("^A reader\u2019s version of Sleeping tasks, async: 0.30 s")
+    expect(page).to_have_title(title)
+    expect(page.locator(".replay-code")).to_contain_text('print("my own version")')
+    Player(page).button("Play").click()
+    expect(Player(page).console_lines()).to_have_text([re.compile("my own version")])
+    page.get_by_role("link", name=re.compile("^Open this program in the editor")).click()
+    editor = page.locator(".demo-widget").first.locator(".program-editor[data-mode='async']")
+    expect(editor.locator(".cm-content")).to_contain_text('print("my own version")')
+    expect(editor.locator(".editor-message")).to_contain_text("Your own draft is kept")
+    page.wait_for_timeout(600)  # past the editor's save delay
+    assert page.evaluate(f"localStorage.getItem({json.dumps(DRAFT_KEY)})") == mine
