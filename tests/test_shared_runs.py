@@ -38,7 +38,7 @@ async def finish_run(ws, run_id: str, **frame) -> dict:
     message = {"type": "run", "id": run_id, "demo": "sleep", "mode": "async",
                "params": {"tasks": 2, "seconds": 0.05}, **frame}  # fmt: skip
     await ws.send_to(text_data=json.dumps(message))
-    while (event := await ws.receive_json_from(timeout=5))["type"] != "finished":
+    while (event := await ws.receive_json_from(timeout=20))["type"] != "finished":
         pass
     return event
 
@@ -292,3 +292,23 @@ async def test_a_demos_own_run_keeps_no_output_apart_from_its_tasks():
     stored = await sync_to_async(DemoRun.objects.get)()
     assert stored.output is None
     assert [len(task["output"]) for task in stored.timeline] == [1, 1]
+
+
+@pytest.mark.usefixtures("sandbox_runner")
+async def test_a_readers_program_keeps_what_it_printed_outside_its_tasks_for_its_replay():
+    code = (
+        "import asyncio, sys\n\nasync def work():\n    print('inside')\n\n"
+        "async def main():\n    print('before')\n    await asyncio.create_task(work())\n"
+        "    print('oops', file=sys.stderr)\n\nasyncio.run(main())\n"
+    )
+    ws = await connect()
+    await finish_run(ws, "mine", code=code, params={})
+    answer = await share(ws, "mine")
+    await ws.disconnect()
+
+    run = await DemoRun.objects.aget(share_token=token_of(answer["url"]))
+    assert [(text, stream) for _, text, stream in run.output] == [
+        ("before", "stdout"), ("oops", "stderr"),
+    ]  # fmt: skip
+    outputs = [(m["task"], m["text"]) for m in replay.messages_of(run) if m["type"] == "output"]
+    assert outputs == [(None, "before"), (0, "inside"), (None, "oops")]
