@@ -43,6 +43,8 @@ def share_run(page: Page, mode: str = "async", *, traced: bool = False, **values
     share.get_by_role("button", name=f"Share the {mode} run").click()
     link = share.get_by_role("textbox", name=f"Link to the {mode} run")
     expect(link).to_have_value(re.compile(r"^http://[^/]+/runs/[A-Za-z0-9_-]{32,}/$"))
+    # The address takes the button's place.
+    expect(share.get_by_role("button", name=f"Share the {mode} run")).to_be_hidden()
     return link.input_value()
 
 
