@@ -195,7 +195,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         active.cancel("cancelled by the reader")
 
     async def _share(self, request: ShareRequest) -> None:
-        stored = self.shareable.get(request.id)
+        # A run still going under a reused id is not the finished one.
+        stored = None if request.id in self.runs else self.shareable.get(request.id)
         if stored is None:
             raise ProtocolError(
                 "unknown_run", "no finished run with this id on this connection", request.id
