@@ -87,8 +87,9 @@ async def test_a_reader_cannot_share_a_run_of_another_connection():
     assert not await DemoRun.objects.filter(share_token__isnull=False).aexists()
 
 
-async def test_a_run_still_going_cannot_be_shared():
+async def test_a_run_still_going_cannot_be_shared_even_under_a_finished_runs_id():
     ws = await connect()
+    await finish_run(ws, "slow")  # the same id, used again below while its run goes
     frame = {"type": "run", "id": "slow", "demo": "sleep", "mode": "async",
              "params": {"tasks": 1, "seconds": 1}}  # fmt: skip
     await ws.send_to(text_data=json.dumps(frame))
