@@ -7,10 +7,12 @@ end at the server times they happened, then ``finished``. The page feeds them
 to the same code that drew the live run (static/js/replay.js).
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -51,6 +53,19 @@ class Replay:
     again_url: str | None
     again_text: str
     data: dict[str, Any]
+
+    @property
+    def data_json(self) -> SafeString:
+        """``data`` for a <script type="application/json"> element, as json_script writes it.
+
+        Django's json_script escapes with ``str.translate``, which takes a slow
+        path once a replacement is longer than one character: some 0.2 s for a
+        full trace. ``str.replace`` does the same job in a few milliseconds.
+        """
+        text = json.dumps(self.data, separators=(",", ":"))  # ASCII: ensure_ascii
+        for char, escaped in (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E")):
+            text = text.replace(char, escaped)
+        return mark_safe(text)  # JSON, with every <, > and & escaped
 
 
 def replay_of(run: DemoRun, *, lesson: Lesson | None) -> Replay:

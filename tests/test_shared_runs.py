@@ -313,3 +313,12 @@ async def test_a_readers_program_keeps_what_it_printed_outside_its_tasks_for_its
     ]  # fmt: skip
     outputs = [(m["task"], m["text"]) for m in replay.messages_of(run) if m["type"] == "output"]
     assert outputs == [(None, "before"), (0, "inside"), (None, "oops")]
+
+
+def test_a_readers_output_cannot_break_out_of_the_replay_data(client, html):
+    hostile = "</script><script>alert(1)</script><!--"
+    run = shared(code="print('x')\n", params={}, output=[[0.1, hostile, "stdout"]])
+    response = client.get(f"/runs/{run.share_token}/")
+    assert b"<script>alert(1)" not in response.content
+    data = json.loads(html(response).find("script", id="replay-data").text)
+    assert hostile in [message.get("text") for message in data["messages"]]
