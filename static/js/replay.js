@@ -25,6 +25,7 @@ import { SourceView } from "./source-view.js";
 import { Timeline } from "./timeline.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const TRACE_BATCH_MS = 50;
 
 /** A run whose clock is the replay's, not the wall's: it stands still when paused. */
 class ReplayRun extends Run {
@@ -206,6 +207,12 @@ export class ReplayPlayer {
     let count = this.traceShown;
     while (count < this.trace.length && completedAt(this.trace[count]) <= time) count += 1;
     if (count === this.traceShown) return;
+    // While playing, the trace grows in batches, as it came live (about every
+    // 50 ms): redrawing it every frame would cost more than it shows.
+    const now = performance.now();
+    const ended = this.shown >= this.messages.length;
+    if (this.playing && !ended && count < this.trace.length && now - (this.traceDrawnAt || 0) < TRACE_BATCH_MS) return;
+    this.traceDrawnAt = now;
     this.traceShown = count;
     this.run.trace.replace(this.trace.slice(0, count));
   }
@@ -224,6 +231,7 @@ export class ReplayPlayer {
   pause(text = `Paused at ${seconds(this.time)}.`) {
     this.playing = false;
     this.stopTicking();
+    this.showTraceUntil(this.time); // the batch it was holding back
     this.say(text);
     this.show();
   }
