@@ -322,3 +322,11 @@ def test_a_readers_output_cannot_break_out_of_the_replay_data(client, html):
     assert b"<script>alert(1)" not in response.content
     data = json.loads(html(response).find("script", id="replay-data").text)
     assert hostile in [message.get("text") for message in data["messages"]]
+
+
+def test_a_readers_shared_program_is_not_found_by_the_site_search(client, lessons):
+    run = shared(code="print('zanzibarquokka')\n", params={})
+    results = client.get("/search/?q=zanzibarquokka")
+    assert results.status_code == 200
+    assert b"/runs/" not in results.content
+    assert run.share_token.encode() not in results.content
