@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", include("search.urls")),
     path("rooms/", include("rooms.urls")),
+    path("", include("live.urls")),
     path("", include("lessons.urls")),
 ]
