@@ -326,6 +326,7 @@ export class DemoWidget {
       guess: null,
       code: accepted.code ? "" : null,
     });
+    run.followed = true;
     this.runs[mode] = run;
     this.console.clear(mode);
     this.batch = [...this.batch.filter((other) => other.isActive), run];
@@ -736,6 +737,8 @@ function canTrace(catalogMode) {
 
 /** A run that started and finished: the server stored it, so it can be shared. */
 function shareable(run) {
+  // A teacher's run followed in a room ran on the teacher's socket: only they can share it.
+  if (run?.followed) return false;
   return run?.status === RunStatus.FINISHED && !(run.outcome === "cancelled" && !run.elapsed);
 }
 

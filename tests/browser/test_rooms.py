@@ -78,6 +78,9 @@ def test_three_readers_follow_the_teacher_s_run_and_guesses(new_page, staff_page
         expect(reader_widget.console_lines("async")).to_have_count(
             widget.console_lines("async").count()
         )
+        # The teacher's run, not theirs: only the teacher may share it.
+        expect(reader_widget.root.get_by_role("button", name="Share the async run")).to_be_hidden()
+    expect(widget.root.get_by_role("button", name="Share the async run")).to_be_visible()
     expect(panel(teacher).locator(".room-histogram-caption")).to_contain_text(
         f"Measured: {elapsed:.2f} s", timeout=RUN_TIMEOUT_MS
     )
