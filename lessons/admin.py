@@ -125,7 +125,9 @@ class LessonAdmin(VersionCheckedAdmin):
         located = [Located(name, claim) for claim in rendered.claims]
         quick, slow = claim_checks.cheap(located, CLAIMS_CHECKED_ON_SAVE_UP_TO, CLAIM_RUNS_ON_SAVE)
         if quick:
-            for outcome in claim_checks.check_now(quick).failed:
+            report = claim_checks.check_now(quick)
+            services.claim_checks_record(report=report)
+            for outcome in report.failed:
                 claim = outcome.located.claim
                 found = (
                     f"measured {claim_checks.format_value(claim, outcome.measured)}"
