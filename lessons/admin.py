@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons import claim_checks, services
 from lessons.claim_checks import Located
+from lessons.editor import MarkdownEditor, lesson_preview
 from lessons.models import Course, Lesson
 from lessons.rendering import render_markdown
 
@@ -83,6 +85,8 @@ class LessonAdminForm(VersionCheckedForm):
     class Meta:
         model = Lesson
         fields = ["course", "title", "slug", "summary", "body", "position", "status"]
+        # The body gets the Markdown editor and preview (lessons.editor); a summary is a sentence.
+        widgets = {"body": MarkdownEditor, "summary": forms.Textarea(attrs={"rows": 2})}
 
 
 @admin.register(Lesson)
@@ -101,6 +105,11 @@ class LessonAdmin(VersionCheckedAdmin):
         ("Text", {"fields": ["body", "opened_version"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self):
+        # The editor's live preview; lessons.editor checks staff and permission itself.
+        preview = path("preview/", lesson_preview, name="lessons_lesson_preview")
+        return [preview, *super().get_urls()]
 
     def save_model(self, request, obj: Lesson, form, change: bool) -> None:
         # Both an edit and a revert from the history come through here.
