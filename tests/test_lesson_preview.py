@@ -204,6 +204,12 @@ def test_the_rate_limit_counts_each_staff_member_apart(
     assert post(other_editor_client).status_code == 200
 
 
+def test_the_add_form_carries_the_editor_for_a_lesson_not_saved_yet(editor_client, html):
+    page = html(editor_client.get(reverse("admin:lessons_lesson_add")))
+
+    assert page.find("textarea", id="id_body").attrs["data-preview-url"] == URL
+
+
 def test_the_change_form_carries_the_editor_and_a_short_summary(editor_client, lessons, html):
     page = html(editor_client.get(reverse("admin:lessons_lesson_change", args=[lessons.intro.pk])))
 

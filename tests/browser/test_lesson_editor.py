@@ -179,6 +179,16 @@ def test_a_quiz_is_previewed_as_readers_see_it(staff_page: Page) -> None:
     expect(editor.preview.locator(".quiz").last).to_contain_text("How many threads run the loop?")
 
 
+def test_a_claim_is_listed_with_its_last_check(staff_page: Page) -> None:
+    editor = LessonEditor.open(staff_page)
+    editor.content.click()
+    editor.type_at_end("\n\nIt takes {{claim sleep async tasks=2 seconds=3 -> 3 s ±20%}}.\n")
+    claims = staff_page.locator(".lesson-editor-claims")
+    expect(claims).to_contain_text("sleep async (tasks=2, seconds=3), claims 3 s ±20%")
+    expect(claims).to_contain_text("Not checked yet.")
+    expect(editor.preview.locator(".claim").last).to_have_text("3 s")
+
+
 def test_the_text_is_still_the_form_field_without_javascript(
     new_page: Callable[..., Page], staff: tuple[str, str]
 ) -> None:
