@@ -26,6 +26,7 @@ PREVIEW_STYLESHEETS = (
     "css/demo.css",
     "css/code-editor.css",
     "css/updates.css",
+    "css/lesson-editor.css",  # what the preview adds: which demo goes where
 )
 
 

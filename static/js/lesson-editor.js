@@ -246,6 +246,7 @@ class LessonEditor {
     const frameDocument = this.frame.contentDocument;
     // Sanitized by the server (lessons.rendering); and the frame's sandbox runs no script.
     frameDocument.querySelector(".lesson-body").innerHTML = answer.html;
+    this.labelDemos(frameDocument);
     const toc = frameDocument.querySelector(".toc");
     const list = toc.querySelector("ol");
     list.replaceChildren(
@@ -261,6 +262,21 @@ class LessonEditor {
     );
     toc.hidden = answer.toc.length === 0;
     frameDocument.querySelector(".lesson").classList.toggle("has-toc", answer.toc.length > 0);
+  }
+
+  /** Readers see a live widget where the preview, which runs no script, has its placeholder:
+   * say which demo goes there and what it starts with. */
+  labelDemos(frameDocument) {
+    for (const demo of frameDocument.querySelectorAll(".demo[data-demo]")) {
+      const params = Object.entries(JSON.parse(demo.dataset.params || "{}"));
+      const starts = params.length
+        ? `starting with ${params.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(", ")}`
+        : "starting with its defaults";
+      const note = frameDocument.createElement("p");
+      note.className = "lesson-preview-demo";
+      note.textContent = `Live demo “${demo.dataset.demo}” here, ${starts}.`;
+      demo.prepend(note);
+    }
   }
 
   showErrors(errors, text) {

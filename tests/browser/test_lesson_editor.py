@@ -72,6 +72,9 @@ def check_preview_shows(editor: LessonEditor, marker: str) -> None:
     expect(editor.preview.get_by_role("heading", name=marker)).to_be_visible()
     demo = editor.preview.locator(".demo[data-demo='sleep']").last
     expect(demo).to_have_attribute("data-params", '{"tasks": 4}')
+    expect(demo.locator(".lesson-preview-demo")).to_have_text(
+        "Live demo “sleep” here, starting with tasks=4."
+    )
     # In the preview's contents too, as readers' "On this page".
     expect(editor.preview.locator(".toc a", has_text=marker)).to_have_count(1)
 
