@@ -32,8 +32,10 @@ import { pythonLanguage } from "../vendor/codemirror/lang-python/index.js";
 import { setDiagnostics } from "../vendor/codemirror/lint/index.js";
 import { classHighlighter } from "../vendor/lezer/highlight/index.js";
 
-// How long typing must pause before the text is previewed.
+// How long typing must pause before the text is previewed, and the least time
+// between two previews: at most 60 a minute, the server's default limit per writer.
 const DEBOUNCE_MS = 400;
+const MIN_INTERVAL_MS = 1000;
 const STYLESHEET = "lesson-editor.css";
 
 /** The URL the page loaded lesson-editor.css from (hashed in production). */
@@ -78,6 +80,8 @@ class LessonEditor {
     this.url = textarea.dataset.previewUrl;
     this.styles = JSON.parse(textarea.dataset.previewStyles || "[]");
     this.timer = 0;
+    this.lastSent = -Infinity;
+    this.pausedUntil = 0; // after a 429, no preview is asked for before its Retry-After
     this.inFlight = false;
     this.again = false;
     this.build();
@@ -196,7 +200,9 @@ class LessonEditor {
 
   schedule(delay) {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.refresh(), delay);
+    const now = performance.now();
+    const wait = Math.max(delay, this.lastSent + MIN_INTERVAL_MS - now, this.pausedUntil - now);
+    this.timer = setTimeout(() => this.refresh(), wait);
   }
 
   async refresh() {
@@ -206,6 +212,7 @@ class LessonEditor {
     }
     this.inFlight = true;
     this.again = false;
+    this.lastSent = performance.now();
     const text = this.text;
     this.status.textContent = "Updating the preview…";
     try {
@@ -219,7 +226,8 @@ class LessonEditor {
       if (response.status === 429) {
         const seconds = Number(response.headers.get("Retry-After")) || 5;
         this.status.textContent = `Preview paused: too many in a short while. It updates again in ${seconds} s.`;
-        this.schedule(seconds * 1000);
+        this.pausedUntil = performance.now() + seconds * 1000;
+        this.again = true; // then preview the text as it is by then
         return;
       }
       if (!response.ok) {

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import FrameLocator, Locator, Page, expect
+from playwright.sync_api import Browser, FrameLocator, Locator, Page, Route, expect
+
+from tests.servers import Site
 
 from .accessibility import in_both_themes
 from .test_admin_edit import EDITOR_NAME, LESSON_PATH, open_lesson_in_admin
@@ -17,6 +19,15 @@ from .test_code_editor import PHONE, WATCH_CSP
 from .test_keyboard import MAX_STOPS, tab_to
 
 NO_SCRIPT_SENTENCE = "This sentence was saved from a browser without scripts."
+
+
+def log_in(page: Page, staff: tuple[str, str]) -> None:
+    username, password = staff
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
 
 def has_focus(locator: Locator) -> bool:
@@ -192,15 +203,43 @@ def test_a_claim_is_listed_with_its_last_check(staff_page: Page) -> None:
     expect(editor.preview.locator(".claim").last).to_have_text("3 s")
 
 
+def test_a_refused_preview_pauses_until_retry_after_and_keeps_the_text(
+    browser: Browser, site: Site, staff: tuple[str, str]
+) -> None:
+    # A page of its own: the fixture's pages fail a test on any response over 400,
+    # and the browser reports the 429 this test asks for.
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, staff)
+        editor = LessonEditor.open(page)
+        refusals = []
+
+        def refuse_once(route: Route) -> None:
+            if refusals:
+                route.continue_()
+                return
+            refusals.append(route.request.url)
+            route.fulfill(status=429, headers={"Retry-After": "1"}, json={"error": "Too many"})
+
+        page.route("**/admin/lessons/lesson/preview/", refuse_once)
+        editor.content.click()
+        editor.type_at_end("\n\n## Typed while the preview waits\n")
+        expect(editor.status).to_contain_text("Preview paused")
+        # After the wait, the text as it is then is previewed.
+        heading = editor.preview.get_by_role("heading", name="Typed while the preview waits")
+        expect(heading).to_be_visible()
+        expect(editor.status).to_have_text("Preview up to date.")
+        assert len(refusals) == 1
+    finally:
+        context.close()
+
+
 def test_the_text_is_still_the_form_field_without_javascript(
     new_page: Callable[..., Page], staff: tuple[str, str]
 ) -> None:
     page = new_page(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    username, password = staff
-    page.goto("/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, staff)
     open_lesson_in_admin(page)
     body = page.get_by_label("Body")
     expect(body).to_be_visible()
