@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from lessons.claim_checks import format_value
-from lessons.claims import Claim
+from lessons.claims import MAX_CLAIM_CHARS, OPEN, Claim, ClaimError
 from lessons.models import ClaimCheck
 from lessons.rendering import BodyError, render_markdown
 from live.limits import RateLimiter, StartLimit
@@ -30,7 +30,10 @@ def preview(text: str) -> dict[str, Any]:
         rendered = render_markdown(text)
     except BodyError as exc:
         # A save stops at the first error, so the preview shows that one, at its line.
-        return {"html": "", "toc": [], "errors": [error_at(str(exc))], "claims": []}
+        error = error_at(str(exc))
+        if error["line"] is None and isinstance(exc, ClaimError):
+            error["line"] = claim_line(text, str(exc))
+        return {"html": "", "toc": [], "errors": [error], "claims": []}
     return {
         "html": rendered.html,
         "toc": rendered.toc,
@@ -43,6 +46,21 @@ def error_at(message: str) -> dict[str, Any]:
     """The message as the save gives it, and the line it names (None for the whole text)."""
     match = _LINE.match(message)
     return {"line": int(match[1]) if match else None, "message": message}
+
+
+def claim_line(text: str, message: str) -> int | None:
+    """The line of the claim a ClaimError quotes: its message names no line, but
+    quotes the claim's first characters (lessons.claims.parse_claim)."""
+    at = text.find(OPEN)
+    while at >= 0:
+        candidate = text[at : at + min(77, MAX_CLAIM_CHARS)]
+        end = candidate.find("}}")
+        quoted = repr(candidate[: end + 2] if end >= 0 else candidate)
+        # The quote as the message opens it, without its closing quote mark.
+        if quoted[:-1] in message:
+            return text.count("\n", 0, at) + 1
+        at = text.find(OPEN, at + 1)
+    return None
 
 
 def claim_rows(text: str, claims: list[Claim]) -> list[dict[str, Any]]:

@@ -77,6 +77,25 @@ def test_a_broken_block_is_an_error_at_its_line_with_the_saves_message(editor_cl
     assert error["message"].startswith("Line 5: unknown demo 'nope'")
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "{{claim nope async -> 1 s ±10%}}",
+        "{{claim sleep async tasks=3 seconds=0.1 -> 0.1 x ±50%}}",
+        "{{claim sleep async " + "tasks=3 " * 20 + "-> 1 s ±10%}}",  # quoted cut short
+    ],
+    ids=["unknown-demo", "wrong-unit", "long"],
+)
+def test_a_broken_claim_is_an_error_at_its_line_with_the_saves_message(editor_client, claim):
+    body = f"Intro.\n\nFine {CLAIM}.\n\nIt takes {claim}.\n"
+    with pytest.raises(BodyError) as refused:
+        render_markdown(body)
+
+    (error,) = post(editor_client, body).json()["errors"]
+
+    assert error == {"line": 5, "message": str(refused.value)}
+
+
 def test_an_error_about_the_whole_text_names_no_line(editor_client):
     answer = post(editor_client, "x" * (MAX_BODY_CHARS + 1)).json()
 
