@@ -51,6 +51,17 @@ def test_staff_get_the_html_readers_would_get(editor_client):
     assert answer["toc"] == [{"id": "the-loop", "title": "The loop", "level": 2}]
 
 
+def test_the_preview_is_the_html_a_saved_lesson_shows_readers(editor_client, course, client):
+    lesson = Lesson.objects.create(
+        course=course, slug="previewed", title="Previewed", body=BODY, status="published"
+    )
+
+    html = post(editor_client).json()["html"]
+
+    assert html == lesson.body_html
+    assert html in client.get(lesson.get_absolute_url()).content.decode()
+
+
 def test_a_demo_block_is_previewed_as_its_widget_with_its_starting_parameters(editor_client):
     html = post(editor_client).json()["html"]
 
