@@ -6,6 +6,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons import claim_checks, services
+from lessons.admin_history import LessonHistoryAdmin
 from lessons.claim_checks import Located
 from lessons.editor import MarkdownEditor, lesson_preview
 from lessons.models import Course, Lesson
@@ -90,7 +91,7 @@ class LessonAdminForm(VersionCheckedForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(VersionCheckedAdmin):
+class LessonAdmin(LessonHistoryAdmin, VersionCheckedAdmin):
     form = LessonAdminForm
     list_display = ["title", "course", "status", "position", "reading_minutes", "updated_at"]
     list_filter = ["course", "status"]

@@ -274,6 +274,9 @@ if not SECURE_HSTS_PRELOAD:
 # Refused before any view runs (tutorialsite.http_guard), like a body over Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_QUERY_STRING_BYTES = 2048
+# Paths that read a longer one: the search page answers a pasted paragraph (it
+# searches the first words and says so); 10 KB of text, percent-encoded, fits.
+LONG_QUERY_STRING_BYTES = {"/search/": 32 * 1024}
 
 LOGGING = {
     "version": 1,
@@ -301,6 +304,9 @@ DEMO_MAX_PER_CONNECTION = 2
 # sync runs wait their turn, served round-robin with other readers'.
 DEMO_THREADS_PER_CLIENT = env_int("DEMO_THREADS_PER_CLIENT", 4, minimum=1, maximum=256)
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
+# Runs one client may share. Shared runs are never pruned, so this, not the
+# run limit, bounds how fast one client can grow the table for good.
+DEMO_SHARE_RATE_LIMIT = env_rate("DEMO_SHARE_RATE_LIMIT", "20/h")
 # Demo sockets one client address may hold open at once, per process.
 DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maximum=1_000_000)
 # With Redis, a process holds each running demo's place under the shared cap as a

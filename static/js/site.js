@@ -29,6 +29,10 @@ if (demos.length) {
   );
 }
 
+// A shared run's page replays it; it reads without this.
+const sharedRun = document.querySelector("article[data-shared-run]");
+if (sharedRun) import("./replay.js").then(({ mountReplay }) => mountReplay(sharedRun));
+
 // The reader's progress, kept in this browser: only where there is something to show or keep.
 const lessonPage = document.querySelector("article.lesson[data-lesson-id]");
 const courseProgress = document.querySelector("[data-progress-for]");
