@@ -8,9 +8,10 @@ import json
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Page, WebSocket, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 from .accessibility import in_both_themes
+from .test_keyboard import MAX_STOPS, is_focused
 
 LESSON_TITLE = "The event loop"
 LESSON_PATH = "/courses/asyncio/the-event-loop/"
@@ -34,6 +35,19 @@ def type_at_the_end(page: Page, text: str) -> None:
     page.get_by_role("textbox", name=EDITOR_NAME).click()
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
+
+
+def tab_to_past_the_editor(page: Page, target: Locator) -> None:
+    """Tabs to ``target`` as a keyboard user would: in the body's editor, where Tab
+    indents, Escape then Tab moves on."""
+    editor = page.get_by_role("textbox", name=EDITOR_NAME)
+    for _ in range(MAX_STOPS):
+        if editor.count() and editor.evaluate("element => element.matches(':focus')"):
+            page.keyboard.press("Escape")
+        page.keyboard.press("Tab")
+        if is_focused(target):
+            return
+    raise AssertionError(f"{target} was not reached in {MAX_STOPS} presses of Tab")
 
 
 def open_as_watching_reader(new_page: Callable[..., Page]) -> Page:
