@@ -43,7 +43,7 @@ run: migrate bubblewrap redis-server
 cluster: migrate nginx
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --processes $(N)
 
-# The code editor's CodeMirror modules in static/vendor/, from the versions pinned
+# The code editors' CodeMirror modules in static/vendor/, from the versions pinned
 # in tools/vendor_codemirror.py (downloads from the npm registry).
 vendor: install
 	$(BIN)/python tools/vendor_codemirror.py

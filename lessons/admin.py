@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons import claim_checks, services
 from lessons.admin_history import LessonHistoryAdmin
 from lessons.claim_checks import Located
+from lessons.editor import MarkdownEditor, lesson_preview
 from lessons.models import Course, Lesson
 from lessons.rendering import render_markdown
 
@@ -84,6 +86,8 @@ class LessonAdminForm(VersionCheckedForm):
     class Meta:
         model = Lesson
         fields = ["course", "title", "slug", "summary", "body", "position", "status"]
+        # The body gets the Markdown editor and preview (lessons.editor); a summary is a sentence.
+        widgets = {"body": MarkdownEditor, "summary": forms.Textarea(attrs={"rows": 2})}
 
 
 @admin.register(Lesson)
@@ -102,6 +106,11 @@ class LessonAdmin(LessonHistoryAdmin, VersionCheckedAdmin):
         ("Text", {"fields": ["body", "opened_version"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self):
+        # The editor's live preview; lessons.editor checks staff and permission itself.
+        preview = path("preview/", lesson_preview, name="lessons_lesson_preview")
+        return [preview, *super().get_urls()]
 
     def save_model(self, request, obj: Lesson, form, change: bool) -> None:
         # Both an edit and a revert from the history come through here.
@@ -126,7 +135,9 @@ class LessonAdmin(LessonHistoryAdmin, VersionCheckedAdmin):
         located = [Located(name, claim) for claim in rendered.claims]
         quick, slow = claim_checks.cheap(located, CLAIMS_CHECKED_ON_SAVE_UP_TO, CLAIM_RUNS_ON_SAVE)
         if quick:
-            for outcome in claim_checks.check_now(quick).failed:
+            report = claim_checks.check_now(quick)
+            services.claim_checks_record(report=report)
+            for outcome in report.failed:
                 claim = outcome.located.claim
                 found = (
                     f"measured {claim_checks.format_value(claim, outcome.measured)}"

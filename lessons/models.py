@@ -166,3 +166,21 @@ class Lesson(Versioned):
         for name, value in values.items():
             setattr(self, name, value)
         return values
+
+
+class ClaimCheck(models.Model):
+    """The last time a claim ({{claim ...}}, lessons.claims) was checked, and what it found.
+
+    Keyed by the claim as written: the same claim in two lessons measures the same
+    runs. The admin's lesson editor lists each claim of the text with this row, so
+    writers see whether a number held when check_claims or a save last ran it.
+    """
+
+    source = models.TextField(unique=True)
+    measured = models.FloatField(null=True, blank=True)  # in the claim's unit; None: no value
+    passed = models.BooleanField()
+    reason = models.TextField(blank=True)  # why no value could be measured
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.source

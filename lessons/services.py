@@ -1,4 +1,4 @@
-"""Writes: telling readers that a lesson changed."""
+"""Writes: telling readers that a lesson changed, and keeping claims' last checks."""
 
 import logging
 from functools import partial
@@ -6,8 +6,10 @@ from functools import partial
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils import timezone
 
-from lessons.models import Lesson
+from lessons.claim_checks import Report
+from lessons.models import ClaimCheck, Lesson
 
 logger = logging.getLogger(__name__)
 
@@ -44,4 +46,19 @@ def _lesson_broadcast(group: str, message: dict) -> None:
     except Exception as error:  # Redis down: the save must not fail for it
         logger.warning(
             "could not tell readers that lesson %s changed: %s", message["lesson"], error
+        )
+
+
+def claim_checks_record(*, report: Report) -> None:
+    """Keep each checked claim's last result, for the lesson editor's list of claims."""
+    now = timezone.now()
+    for outcome in report.outcomes:
+        ClaimCheck.objects.update_or_create(
+            source=outcome.located.claim.source,
+            defaults={
+                "measured": outcome.measured,
+                "passed": outcome.ok,
+                "reason": outcome.reason,
+                "checked_at": now,
+            },
         )

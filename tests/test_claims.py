@@ -18,7 +18,7 @@ from lessons import admin, claim_checks
 from lessons.claim_checks import Located, check_now
 from lessons.claims import ClaimError, parse_claim
 from lessons.content_loader import CONTENT_DIR, FRONT_MATTER, ContentError, read_bundle
-from lessons.models import Lesson
+from lessons.models import ClaimCheck, Lesson
 from lessons.rendering import _MD, render_markdown
 
 # Two tasks of 0.05 s: 0.1 s one after the other, 0.05 s together.
@@ -252,6 +252,22 @@ def test_check_claims_fails_naming_the_lesson_and_the_sentence(course, capsys):
     assert f'in: "Two waits take about {WRONG} in all."' in captured.err
 
 
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_check_claims_records_each_claims_last_result(course):
+    make_lesson(course, f"Two waits take {QUICK_SYNC}, not {WRONG}.\n")
+
+    with pytest.raises(CommandError):
+        call_command("check_claims")
+
+    held, missed = ClaimCheck.objects.get(source=QUICK_SYNC), ClaimCheck.objects.get(source=WRONG)
+    assert held.passed
+    assert held.measured == pytest.approx(0.1, abs=0.04)
+    assert not missed.passed
+    assert missed.measured == pytest.approx(0.1, abs=0.04)
+    assert held.checked_at is not None
+
+
 @pytest.mark.django_db
 def test_check_claims_with_no_claims_says_so(capsys):
     call_command("check_claims")
@@ -287,6 +303,16 @@ def test_saving_a_lesson_whose_quick_claims_hold_shows_no_warning(editor_client,
 
     assert response.status_code == 302
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+
+
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_a_save_records_the_result_of_the_claims_it_checked(editor_client, course):
+    editor_client.post(
+        reverse("admin:lessons_lesson_add"), lesson_form(course, f"It takes {QUICK_SYNC}.\n")
+    )
+
+    assert ClaimCheck.objects.get(source=QUICK_SYNC).passed
 
 
 @pytest.mark.django_db

@@ -44,3 +44,14 @@ def test_nothing_is_vendored_that_is_not_pinned():
         path.parent.relative_to(VENDOR).as_posix() for path in Path(VENDOR).rglob("index.js")
     }
     assert vendored == {package.folder for package in PACKAGES}
+
+
+@pytest.mark.parametrize(
+    "script", sorted((VENDOR.parent / "js").glob("*.js")), ids=lambda path: path.name
+)
+def test_the_site_scripts_import_only_vendored_modules_that_exist(script):
+    source = script.read_text(encoding="utf-8")
+    for match in STATEMENT.finditer(source):
+        spec = match["spec"]
+        assert spec.startswith(("./", "../")), f"{script.name} imports {spec!r}"
+        assert (script.parent / spec).resolve().is_file(), f"{script.name}: {spec} is missing"

@@ -243,6 +243,10 @@ AXES_LOCKOUT_CALLABLE = "tutorialsite.login_throttle.lockout_response"
 # a header the client writes itself must not choose which counter it hits.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
+# Live previews one staff member's lesson editor may ask for (lessons.preview): the
+# editor asks once a pause in typing, and a preview costs what a save costs.
+LESSON_PREVIEW_RATE_LIMIT = env_rate("LESSON_PREVIEW_RATE_LIMIT", "60/m")
+
 # Security headers. Most are Django's defaults, spelled out so tests pin them.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -44,7 +44,9 @@ def test_a_refused_value_has_no_serious_violations(page: Page) -> None:
 def test_the_admin_lesson_editor_has_no_serious_violations(staff_page: Page) -> None:
     staff_page.goto("/admin/lessons/lesson/")
     staff_page.get_by_role("link", name="Blocking vs non-blocking code", exact=True).click()
-    expect(staff_page.get_by_label("Body")).to_be_visible()
+    # The body's Markdown editor, and the preview beside it, are ready.
+    expect(staff_page.get_by_role("textbox", name="Body (Markdown)")).to_be_visible()
+    expect(staff_page.locator(".lesson-editor-status")).to_have_text("Preview up to date.")
     assert serious_violations(staff_page) == []
 
 
