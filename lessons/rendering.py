@@ -30,6 +30,13 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 
+from exercises.blocks import (
+    MAX_EXERCISES,
+    ExerciseBlock,
+    ExerciseBlockError,
+    parse_exercise_block,
+)
+from exercises.html import exercise_html
 from lessons import body_limits
 from lessons.body_limits import BodyError
 from lessons.claims import Claim, claim_rule, render_claim
@@ -40,7 +47,7 @@ from lessons.quiz_html import quiz_html
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 7
+RENDERER_VERSION = 8
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -73,6 +80,8 @@ class Rendered:
     words: int = 0
     demos: list[str] = field(default_factory=list)
     quizzes: int = 0
+    # Each exercise block's title and goals, as the server grades runs with them.
+    exercises: list[dict[str, Any]] = field(default_factory=list)
     # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
     claims: list[Claim] = field(default_factory=list)
 
@@ -137,13 +146,19 @@ def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
         kind, parse = _BLOCKS[lang]
         try:
             block = parse(token.content)
-        except (DemoBlockError, QuizBlockError) as exc:  # to the editor, naming the line
+        except (DemoBlockError, QuizBlockError, ExerciseBlockError) as exc:
+            # To the editor, naming the line.
             line = token.map[0] + 1 if token.map else None
             raise type(exc)(f"Line {line}: {exc}" if line else str(exc)) from None
         env[kind].append(block)
         if kind == "quiz_blocks" and len(env[kind]) > MAX_QUIZZES:
             raise QuizBlockError(
                 f"Line {token.map[0] + 1}: a lesson may hold at most {MAX_QUIZZES} quiz blocks"
+            )
+        if kind == "exercise_blocks" and len(env[kind]) > MAX_EXERCISES:
+            raise ExerciseBlockError(
+                f"Line {token.map[0] + 1}: "
+                f"a lesson may hold at most {MAX_EXERCISES} exercise blocks"
             )
         # A marker only this render can name; swapped for the block's HTML after nh3.
         return f'<div class="{lang}-slot-{env["nonce"]}-{len(env[kind]) - 1}"></div>\n'
@@ -152,7 +167,11 @@ def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     return f'<pre class="highlight"><code class="language-{css_lang}">{body}</code></pre>\n'
 
 
-_BLOCKS = {"demo": ("demo_blocks", parse_demo_block), "quiz": ("quiz_blocks", parse_quiz_block)}
+_BLOCKS = {
+    "demo": ("demo_blocks", parse_demo_block),
+    "quiz": ("quiz_blocks", parse_quiz_block),
+    "exercise": ("exercise_blocks", parse_exercise_block),
+}
 
 
 def _demo_placeholder(block: DemoBlock) -> str:
@@ -328,6 +347,7 @@ def render_markdown(text: str) -> Rendered:
         "nonce": secrets.token_hex(8),
         "demo_blocks": [],
         "quiz_blocks": [],
+        "exercise_blocks": [],
         "tokens_left": MAX_HIGHLIGHTED_TOKENS,
         "cells_left": body_limits.MAX_TABLE_CELLS,
     }
@@ -353,12 +373,17 @@ def render_markdown(text: str) -> Rendered:
     for index, quiz in enumerate(quizzes):
         slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
         safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
+    exercises: list[ExerciseBlock] = env["exercise_blocks"]
+    for index, exercise in enumerate(exercises):
+        slot = f'<div class="exercise-slot-{env["nonce"]}-{index}"></div>'
+        safe = safe.replace(slot, exercise_html(exercise, index), 1)
     return Rendered(
         html=safe,
         toc=_toc(tokens),
         words=_count_words(tokens),
         demos=[block.name for block in blocks],
         quizzes=len(quizzes),
+        exercises=[exercise.stored() for exercise in exercises],
         claims=env.get("claims", []),
     )
 
@@ -384,4 +409,11 @@ def _count_words(tokens: list[Token]) -> int:
     return words
 
 
-__all__ = ["BodyError", "DemoBlockError", "QuizBlockError", "Rendered", "render_markdown"]
+__all__ = [
+    "BodyError",
+    "DemoBlockError",
+    "ExerciseBlockError",
+    "QuizBlockError",
+    "Rendered",
+    "render_markdown",
+]
