@@ -84,7 +84,7 @@ def running_peak(tasks: list[dict[str, Any]], until: float) -> tuple[int, float 
 
 def running_at_least(run: MeasuredRun, limit: int) -> Verdict:
     peak, at = running_peak(run.tasks, run.elapsed)
-    figure = f"at most {peak} running at once; needs at least {limit}"
+    figure = f"peak {peak} running at once; needs at least {limit}"
     return Verdict(peak >= limit, peak, limit, figure, at)
 
 
@@ -162,7 +162,7 @@ def all_finished(run: MeasuredRun, _limit: bool) -> Verdict:
     elif left:
         figure = f"{len(left)} task{'s' if len(left) != 1 else ''} unfinished; needs none"
     else:
-        figure = f"all {len(run.tasks)} tasks finished"
+        figure = f"all {len(run.tasks)} task{'s' if len(run.tasks) != 1 else ''} finished"
     return Verdict(passed, len(left), 0, figure, min(starts) if starts else None)
 
 
@@ -173,7 +173,7 @@ def output_has(run: MeasuredRun, lines: list[str]) -> Verdict:
         first = missing[0] if len(missing[0]) <= 60 else missing[0][:57] + "..."
         figure = f"{len(missing)} of {len(lines)} lines missing, such as “{first}”"
     else:
-        figure = f"all {len(lines)} lines printed"
+        figure = "the line was printed" if len(lines) == 1 else f"all {len(lines)} lines printed"
     return Verdict(not missing, len(lines) - len(missing), len(lines), figure)
 
 
