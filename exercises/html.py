@@ -74,6 +74,8 @@ def exercise_html(block: ExerciseBlock, index: int) -> str:
         '<details class="exercise-solution"><summary>Show the solution</summary>'
         '<pre class="highlight exercise-solution-code"><code class="language-python">'
         f"{html.escape(block.solution)}</code></pre>"
+        '<p class="exercise-control"><button type="button" class="demo-button button-quiet" '
+        'data-action="use-solution">Put the solution in my editor</button></p>'
         '<div class="exercise-compare exercise-control"></div></details>'
     )
     parts.append("</section>")

@@ -29,6 +29,18 @@ if (demos.length) {
   );
 }
 
+// Graded exercises run on the same socket as the demos.
+const exercises = [...document.querySelectorAll(".exercise[data-exercise]")];
+const exerciseLesson = document.querySelector("article.lesson[data-lesson-id]");
+if (exercises.length && exerciseLesson) {
+  Promise.all([import("./exercise.js"), import("./demo-socket.js")]).then(([{ setUpExercises }, { sharedSocket }]) =>
+    setUpExercises(exercises, {
+      socket: sharedSocket(document.body.dataset.demoSocket || "/ws/demos/"),
+      lessonId: exerciseLesson.dataset.lessonId,
+    }),
+  );
+}
+
 // The reader's progress, kept in this browser: only where there is something to show or keep.
 const lessonPage = document.querySelector("article.lesson[data-lesson-id]");
 const courseProgress = document.querySelector("[data-progress-for]");
