@@ -124,3 +124,13 @@ def test_the_admin_refuses_a_lesson_with_a_bad_exercise_and_keeps_the_body(lesso
     with pytest.raises(ValidationError, match="unknown goal"):
         lesson.clean()
     assert "faster" in lesson.body
+
+
+def test_an_exercise_is_searchable_by_its_words_but_not_its_buttons():
+    from search.indexing import sections_of
+
+    rendered = render_markdown("## Practice\n\n" + fenced(block(task="Make the zanzibar *fast*.")))
+    text = " ".join(section.text for section in sections_of(rendered.html))
+    assert "zanzibar" in text
+    assert "Run my version" not in text
+    assert "Exercise 1" not in text
