@@ -83,7 +83,6 @@ class ExerciseWidget {
       onChange: () => this.scheduleSave(),
     });
     this.section.querySelector(".exercise-editor-slot").append(this.editor.element);
-    this.section.querySelector(".exercise-start").hidden = true;
     const title = this.section.querySelector(".exercise-program-title");
     if (title) title.textContent = "Your program:";
     this.section.classList.add("is-ready");
