@@ -78,6 +78,7 @@ def test_a_reader_fails_the_start_takes_a_hint_then_passes_and_it_counts(reader:
         "peak 1 running at once; needs at least 3"
     )
     expect(goal(section, "no_exception")).to_have_attribute("data-verdict", "passed")
+    expect(goal(section, "no_exception").get_by_role("button")).to_be_hidden()
     status = section.locator(".exercise-status")
     expect(status).to_contain_text("3 of 5 goals met")
     # A failed goal points at its moment in the timeline.
@@ -131,3 +132,19 @@ def test_reset_brings_back_the_starting_code_and_the_solution_compares(reader: P
     reader.keyboard.press("Enter")
     expect(section.locator(".exercise-hint-count")).to_have_text("Hint 3 of 3")
     expect(section.get_by_role("button", name="No more hints")).to_be_disabled()
+
+
+def test_without_javascript_the_exercise_reads_whole(browser: Browser, sandbox_site: Site) -> None:
+    context = browser.new_context(base_url=sandbox_site.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(LESSON)
+    section = page.get_by_role("region", name="Make the sleeps overlap")
+    expect(section.locator(".exercise-start")).to_contain_text("asyncio.create_task")
+    expect(section.locator(".exercise-hint")).to_have_count(3)
+    for index in range(3):
+        expect(section.locator(".exercise-hint").nth(index)).to_be_visible()
+    expect(section.get_by_role("button", name="Run my version")).to_be_hidden()
+    expect(section.locator(".exercise-solution-code")).to_be_hidden()
+    section.get_by_text("Show the solution").click()
+    expect(section.locator(".exercise-solution-code")).to_contain_text("asyncio.gather")
+    context.close()
