@@ -136,6 +136,7 @@ class ExerciseWidget {
       return;
     }
     this.flush();
+    this.run?.unfollow?.(); // an earlier run's late verdicts are not this one's
     const run = new Run({ id: newRunId("exercise", MODE), demo: "exercise", mode: MODE, params: {},
       guess: null, traced: true, code });
     this.run = run;
@@ -178,8 +179,11 @@ class ExerciseWidget {
         if (line) this.output.append(`${line.text}\n`);
         break;
       case "finished":
+        // The run is over: another may start. Its verdicts follow, except for a
+        // run cancelled before it started, which has nothing to grade.
+        this.setRunning(false);
         this.output.append(run.error?.traceback ? `${run.error.traceback}\n` : "");
-        this.say(`${run.summary} Grading…`);
+        this.say(run.outcome === "cancelled" ? run.summary : `${run.summary} Grading…`);
         break;
       case "graded":
         run.unfollow?.();

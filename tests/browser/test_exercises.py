@@ -134,6 +134,17 @@ def test_reset_brings_back_the_starting_code_and_the_solution_compares(reader: P
     expect(section.get_by_role("button", name="No more hints")).to_be_disabled()
 
 
+def test_a_cancelled_run_is_graded_as_not_ended_and_can_run_again(reader: Page) -> None:
+    section = exercise(reader)
+    section.get_by_role("button", name="Run my version").click()
+    expect(section.locator(".tl-lane").first).to_be_attached(timeout=RUN_TIMEOUT_MS)
+    section.get_by_role("button", name="Cancel").click()
+    expect(section).to_have_attribute("data-verdict", "failed", timeout=RUN_TIMEOUT_MS)
+    expect(goal(section, "total_under")).to_contain_text("the run was cancelled")
+    expect(section.get_by_role("button", name="Run my version")).to_be_enabled()
+    expect(section.get_by_role("button", name="Cancel")).to_be_disabled()
+
+
 def test_without_javascript_the_exercise_reads_whole(browser: Browser, sandbox_site: Site) -> None:
     context = browser.new_context(base_url=sandbox_site.url, java_script_enabled=False)
     page = context.new_page()
