@@ -15,7 +15,7 @@ import html
 
 from exercises.blocks import ExerciseBlock
 from exercises.goals import sentence
-from lessons.quiz_html import _inline
+from lessons.quiz_html import inline_markdown
 
 
 def exercise_html(block: ExerciseBlock, index: int) -> str:
@@ -25,8 +25,8 @@ def exercise_html(block: ExerciseBlock, index: int) -> str:
     parts = [
         f'<section class="exercise" data-exercise="{index}" aria-labelledby="{title_id}">',
         f'<p class="exercise-kicker">Exercise {number}</p>',
-        f'<h3 class="exercise-title" id="{title_id}">{_inline(block.title)}</h3>',
-        f'<p class="exercise-task">{_inline(block.task)}</p>',
+        f'<h3 class="exercise-title" id="{title_id}">{inline_markdown(block.title)}</h3>',
+        f'<p class="exercise-task">{inline_markdown(block.task)}</p>',
         '<p class="exercise-goals-title">Goals, graded on what your program does when it runs:</p>',
         '<ul class="exercise-goals">',
     ]
@@ -61,7 +61,7 @@ def exercise_html(block: ExerciseBlock, index: int) -> str:
     if hints:
         parts.append(f'<div class="exercise-hints" data-hints="{hints}">')
         parts.append('<ol class="exercise-hint-list">')
-        parts += [f'<li class="exercise-hint" data-hint="{i}">{_inline(hint)}</li>'
+        parts += [f'<li class="exercise-hint" data-hint="{i}">{inline_markdown(hint)}</li>'
                   for i, hint in enumerate(block.hints)]  # fmt: skip
         parts.append(
             "</ol>"

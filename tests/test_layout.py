@@ -2,7 +2,8 @@
 
 From the bottom up: ``demos`` and ``weathersim`` (no Django, no other package
 of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, then ``live`` and
-``search`` (each on ``lessons``, neither on the other), and ``tutorialsite``,
+``search`` (each on ``lessons``, neither on the other; ``exercises``, on
+``lessons``, sits between it and ``live``), and ``tutorialsite``,
 which wires them all. Every import statement counts, at
 module level or inside a function.
 """
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_PACKAGES = ("demos", "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite")
+SITE_PACKAGES = (
+    "demos", "weathersim", "sandbox", "lessons", "exercises", "live", "search", "tutorialsite",
+)  # fmt: skip
 DJANGO = ("django", "channels", "daphne", "asgiref")
 
 # What each package may never import.
@@ -22,9 +25,10 @@ FORBIDDEN = {
     "weathersim": (*DJANGO, "demos", "sandbox", "lessons", "live", "search", "tutorialsite"),
     # A runner host holds no secret: no Django, no settings (channels_redis alone).
     "sandbox": (*DJANGO, "weathersim", "lessons", "live", "search", "tutorialsite"),
-    "lessons": ("weathersim", "sandbox", "live", "search", "tutorialsite"),
+    "lessons": ("weathersim", "sandbox", "exercises", "live", "search", "tutorialsite"),
+    "exercises": ("weathersim", "sandbox", "live", "search", "tutorialsite"),
     "live": ("weathersim", "search", "tutorialsite"),
-    "search": ("weathersim", "sandbox", "live", "tutorialsite"),
+    "search": ("weathersim", "sandbox", "exercises", "live", "tutorialsite"),
     "tutorialsite": (),
 }
 
