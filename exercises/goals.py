@@ -147,10 +147,33 @@ def in_flight_at_least(run: MeasuredRun, limit: int) -> Verdict:
     return Verdict(peak >= limit, peak, limit, figure, at)
 
 
+def main_ended(trace: list[dict[str, Any]] | None) -> float | None:
+    """When the task running ``main`` (the trace's task 0) ended, or None if not recorded."""
+    for record in trace or ():
+        if (
+            isinstance(record, dict)
+            and record.get("kind") == "step"
+            and record.get("task") == 0
+            and record.get("state") in ("done", "failed", "cancelled")
+            and isinstance(record.get("end"), int | float)
+        ):
+            return float(record["end"])
+    return None
+
+
 def unfinished_tasks(run: MeasuredRun) -> list[dict[str, Any]]:
-    """Tasks that never ended (left pending, or destroyed pending) or ended cancelled."""
-    return [task for task in run.tasks
-            if task.get("end") is None or task.get("error") == "cancelled"]  # fmt: skip
+    """Tasks left behind: never ended (pending at the end, or destroyed pending), or
+    cancelled only after ``main`` returned, which is ``asyncio.run`` clearing up tasks
+    nobody awaited. A task the program cancelled and awaited while ``main`` ran is
+    finished. Without the moment ``main`` ended (no trace), only the first count."""
+    ended = main_ended(run.trace)
+    left = []
+    for task in run.tasks:
+        end = task.get("end")
+        late = isinstance(end, int | float) and ended is not None and end > ended
+        if end is None or (task.get("error") == "cancelled" and late):
+            left.append(task)
+    return left
 
 
 def all_finished(run: MeasuredRun, _limit: bool) -> Verdict:
@@ -217,8 +240,8 @@ def sentence(goal: Goal) -> str:
             return f"At some moment, at least {limit} weather requests are in flight at once."
         case "all_finished":
             return (
-                "Every task the program starts finishes: "
-                "none is left pending, cancelled or destroyed."
+                "Every task the program starts finishes: none is left pending, "
+                "cancelled without being awaited, or destroyed."
             )
         case "output_has":
             shown = ", ".join(f"“{line}”" for line in limit)

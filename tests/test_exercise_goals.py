@@ -107,8 +107,15 @@ def test_all_finished_fails_for_a_task_left_pending_or_cancelled():
     assert not left.passed
     assert left.figure == "1 task unfinished; needs none"
     assert left.at == 0.2
-    cancelled = [task(0, 0.1, 0.3, ok=False, error="cancelled")]
-    assert not all_finished(run(tasks=cancelled), True).passed
+
+
+def test_a_task_cancelled_after_main_returned_was_never_awaited():
+    main_ends = [{"kind": "step", "task": 0, "start": 0.49, "end": 0.5, "state": "done"}]
+    cancelled_late = [task(0, 0.1, 0.51, ok=False, error="cancelled")]
+    assert not all_finished(run(tasks=cancelled_late, trace=main_ends), True).passed
+    # Cancelled by the program and awaited while main ran: finished.
+    cancelled_early = [task(0, 0.1, 0.3, ok=False, error="cancelled")]
+    assert all_finished(run(tasks=cancelled_early, trace=main_ends), True).passed
 
 
 def test_output_has_wants_every_line_in_any_order():
