@@ -11,7 +11,7 @@ import resource
 import sys
 import time
 
-from bench import fidelity, isolation, memory, pages, readers, sandbox, search, tracing
+from bench import fidelity, isolation, memory, pages, readers, rooms, sandbox, search, tracing
 from bench.report import RESULTS, say, table, write
 from bench.server import workspace
 
@@ -24,6 +24,7 @@ SCENARIOS = {
     "tracing": tracing.run,
     "sandbox": sandbox.run,
     "search": search.run,
+    "rooms": rooms.run,
 }
 # 1,000 readers need 1,000 sockets here and 1,000 in daphne, which inherits this.
 OPEN_FILES = 8192

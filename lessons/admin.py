@@ -5,6 +5,7 @@ from django.db import router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons import claim_checks, services
+from lessons.admin_history import LessonHistoryAdmin
 from lessons.claim_checks import Located
 from lessons.models import Course, Lesson
 from lessons.rendering import render_markdown
@@ -86,7 +87,7 @@ class LessonAdminForm(VersionCheckedForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(VersionCheckedAdmin):
+class LessonAdmin(LessonHistoryAdmin, VersionCheckedAdmin):
     form = LessonAdminForm
     list_display = ["title", "course", "status", "position", "reading_minutes", "updated_at"]
     list_filter = ["course", "status"]

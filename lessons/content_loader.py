@@ -89,6 +89,41 @@ def _split(path: Path) -> tuple[dict[str, Any], str]:
     return meta, match.group(2).strip() + "\n"
 
 
+def _read_lesson(path: Path, match: re.Match) -> LessonFile:
+    lesson_meta, body = _split(path)
+    status = lesson_meta.get("status", Lesson.Status.PUBLISHED)
+    if status not in Lesson.Status.values:
+        raise ContentError(f"{path.name}: status must be draft or published")
+    return LessonFile(
+        slug=match.group(2),
+        position=int(match.group(1)),
+        title=str(lesson_meta["title"]),
+        summary=str(lesson_meta.get("summary", "")),
+        status=status,
+        body=body,
+    )
+
+
+def lesson_file(course_slug: str, slug: str, root: Path = CONTENT_DIR) -> Path | None:
+    """The bundled file a lesson would be loaded from, if there is one."""
+    folder = root / course_slug
+    if not folder.is_dir() or course_slug.startswith("."):
+        return None
+    for path in sorted(folder.glob("*.md")):
+        match = LESSON_FILE.fullmatch(path.name)
+        if match and match.group(2) == slug:
+            return path
+    return None
+
+
+def read_lesson_file(path: Path) -> LessonFile:
+    """One bundled lesson, as load_lessons reads it (without rendering it)."""
+    match = LESSON_FILE.fullmatch(path.name)
+    if not match:
+        raise ContentError(f"{path.name}: lesson files are named <nn>-<slug>.md")
+    return _read_lesson(path, match)
+
+
 def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
     courses = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -109,24 +144,12 @@ def read_bundle(root: Path = CONTENT_DIR) -> list[CourseFile]:
                 continue
             if not match:
                 raise ContentError(f"{path.name}: lesson files are named <nn>-<slug>.md")
-            lesson_meta, body = _split(path)
+            lesson = _read_lesson(path, match)
             try:
-                render_markdown(body)
+                render_markdown(lesson.body)
             except BodyError as exc:
                 raise ContentError(f"{folder.name}/{path.name}: {exc}") from None
-            status = lesson_meta.get("status", Lesson.Status.PUBLISHED)
-            if status not in Lesson.Status.values:
-                raise ContentError(f"{path.name}: status must be draft or published")
-            lessons.append(
-                LessonFile(
-                    slug=match.group(2),
-                    position=int(match.group(1)),
-                    title=str(lesson_meta["title"]),
-                    summary=str(lesson_meta.get("summary", "")),
-                    status=status,
-                    body=body,
-                )
-            )
+            lessons.append(lesson)
         courses.append(
             CourseFile(
                 slug=folder.name,
@@ -185,17 +208,36 @@ def _load_lesson(course: Course, source: LessonFile, report: LoadReport) -> None
             course=course, slug=source.slug, loaded_hash=loaded_hash(wanted), **wanted
         )
         report.created.append(name)
-    elif lesson.edited_by_staff:
-        report.kept.append((name, KEPT_STAFF))
-    elif not lesson.loaded_hash:
-        report.kept.append((name, KEPT_NOT_LOADED))
-    elif loaded_hash({key: getattr(lesson, key) for key in LOADED_FIELDS}) != lesson.loaded_hash:
-        # Changed by a path that leaves no mark (shell, script, data migration):
-        # only the fields themselves tell, so they are compared with what was loaded.
-        report.kept.append((name, KEPT_CHANGED))
-    elif any(getattr(lesson, key) != value for key, value in wanted.items()):
+        return
+    outcome = next_load(lesson, source)
+    if outcome.kept_because:
+        report.kept.append((name, outcome.kept_because))
+    elif outcome.updates:
         for key, value in wanted.items():
             setattr(lesson, key, value)
         lesson.loaded_hash = loaded_hash(wanted)
         lesson.save()
         report.updated.append(name)
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What the next load_bundle does to a stored lesson from its file."""
+
+    # One of the KEPT_ reasons when it leaves the lesson as it is for that reason.
+    kept_because: str = ""
+    # True when it overwrites the lesson's fields with the file's.
+    updates: bool = False
+
+
+def next_load(lesson: Lesson, source: LessonFile) -> LoadOutcome:
+    """What loading ``source`` would do to ``lesson``; load_bundle acts on exactly this."""
+    if lesson.edited_by_staff:
+        return LoadOutcome(kept_because=KEPT_STAFF)
+    if not lesson.loaded_hash:
+        return LoadOutcome(kept_because=KEPT_NOT_LOADED)
+    if loaded_hash({key: getattr(lesson, key) for key in LOADED_FIELDS}) != lesson.loaded_hash:
+        # Changed by a path that leaves no mark (shell, script, data migration):
+        # only the fields themselves tell, so they are compared with what was loaded.
+        return LoadOutcome(kept_because=KEPT_CHANGED)
+    return LoadOutcome(updates=any(getattr(lesson, k) != getattr(source, k) for k in LOADED_FIELDS))

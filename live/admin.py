@@ -6,7 +6,7 @@ from live.models import DemoRun
 @admin.register(DemoRun)
 class DemoRunAdmin(admin.ModelAdmin):
     list_display = ["created_at", "demo", "mode", "status", "elapsed"]
-    list_filter = ["demo", "mode", "status"]
+    list_filter = ["demo", "mode", "status", ("share_token", admin.EmptyFieldListFilter)]
     date_hierarchy = "created_at"
     readonly_fields = [
         "demo",
@@ -17,6 +17,11 @@ class DemoRunAdmin(admin.ModelAdmin):
         "timeline",
         "reason",
         "trace",
+        "code",
+        "output",
+        "share_token",
+        "shared_at",
+        "lesson",
         "created_at",
     ]
 

@@ -6,6 +6,9 @@ in order, one frame each, as they happen (see "Sending").
 
 A page may also ``watch`` its lesson: the socket joins the lesson's channel
 layer group, and a staff save on any process reaches it as ``lesson_updated``.
+
+And it may ``share`` a run it saw finish: only one of this connection's latest
+runs, named by the id the page gave it (live.sharing).
 """
 
 import asyncio
@@ -27,11 +30,18 @@ from exercises import selectors as exercise_selectors
 from exercises.blocks import Goal
 from lessons import selectors as lesson_selectors
 from lessons import services as lesson_services
-from live import runtime, services, shutdown, start_pacing, trace_sending
+from live import runtime, services, sharing, shutdown, start_pacing, trace_sending
 from live.channel_layer import LAYER_ERRORS
 from live.connection_checks import WithoutConnectionChecks
 from live.limits import Gate, Unavailable, client_key
-from live.protocol import CancelRequest, ProtocolError, RunRequest, WatchRequest, parse_frame
+from live.protocol import (
+    CancelRequest,
+    ProtocolError,
+    RunRequest,
+    ShareRequest,
+    WatchRequest,
+    parse_frame,
+)
 from live.sandboxed import SandboxedExecution
 
 logger = logging.getLogger(__name__)
@@ -52,6 +62,9 @@ class ActiveRun:
     # Set once the run is over and gives back its capacity: nothing is left to
     # cancel, and cancelling its task then would cut that short.
     ending: bool = False
+    # What a reader's program wrote outside its tasks ([t, text, stream]), kept
+    # for its replay: the runner's record holds only each task's own output.
+    loose_output: list[list[Any]] | None = None
 
     def emit(self, event: Event) -> None:
         """Send one of the run's events, marked with its id in place.
@@ -60,6 +73,8 @@ class ActiveRun:
         thousand runs make eleven thousand events at once.
         """
         event["id"] = self.request.id
+        if self.loose_output is not None and event["type"] == "output" and event["task"] is None:
+            self.loose_output.append([event["t"], event["text"], event.get("stream", "stdout")])
         self.consumer.send_event(event)
 
     def cancel(self, reason: str) -> None:
@@ -80,9 +95,13 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         # leaves self.runs before it is stored).
         self.run_tasks: set[asyncio.Future[Any]] = set()
         self._untrack = self.run_tasks.discard  # one bound method, not one per run
-        self.outbox: list[Event] = []
+        self.outbox: list[Event | str] = []  # str: a frame already encoded
         self.sender: asyncio.Task[None] | None = None
         self.watching: set[int] = set()
+        # The latest finished runs, by the page's id: what their storing gives
+        # (the stored id), and the address of those already shared.
+        self.shareable: dict[str, asyncio.Future[int | None]] = {}
+        self.shared: dict[str, str] = {}
         client = self.scope.get("client") or ("unknown", 0)
         self.client_key = client_key(str(client[0]))
         self.admitted = runtime.socket_counter().admit(self.client_key)
@@ -134,6 +153,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
                 await self._start(request)
             elif isinstance(request, CancelRequest):
                 self._cancel(request)
+            elif isinstance(request, ShareRequest):
+                await self._share(request)
             else:
                 await self._watch(request)
         except ProtocolError as error:
@@ -166,6 +187,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         if request.id in self.runs:  # the same id sent again while the goals were read
             raise ProtocolError("duplicate_id", "a run with this id is already going", request.id)
         active = ActiveRun(request=request, consumer=self, goals=goals)
+        if request.code is not None:
+            active.loose_output = []
         self.runs[request.id] = active
         # Started eagerly: the run is accepted and takes its place (gates, then
         # its turn to start, live.start_pacing) before receive returns,
@@ -195,6 +218,52 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         if active is None:
             raise ProtocolError("unknown_run", "no run with this id is going", request.id)
         active.cancel("cancelled by the reader")
+
+    async def _share(self, request: ShareRequest) -> None:
+        # A run still going under a reused id is not the finished one.
+        stored = None if request.id in self.runs else self.shareable.get(request.id)
+        if stored is None:
+            raise ProtocolError(
+                "unknown_run", "no finished run with this id on this connection", request.id
+            )
+        if url := self.shared.get(request.id):
+            self.send_event({"type": "shared", "id": request.id, "url": url})
+            return
+        try:
+            wait = await runtime.share_limiter().admit(self.client_key)
+        except Unavailable as error:
+            raise _unavailable(request, error) from None
+        if wait:
+            raise ProtocolError(
+                "rate_limited",
+                f"too many runs shared; try again in {max(1, round(wait))} s",
+                request.id,
+            )
+        # In a task of its own: the run may still be on its way to the database.
+        self._track(asyncio.ensure_future(self._shared(request, stored)))
+
+    async def _shared(self, request: ShareRequest, stored: asyncio.Future[int | None]) -> None:
+        # Shielded: the writer's future is awaited by the connection as well.
+        run_id = await asyncio.shield(stored)
+        try:
+            token = (
+                None
+                if run_id is None
+                else await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
+            )
+        except Exception:  # the database: the reader may try again
+            logger.warning("could not share run %s", run_id, exc_info=True)
+            token = None
+        if token is None:
+            self.send_event(
+                ProtocolError(
+                    "unavailable", "the run could not be shared right now; try again", request.id
+                ).as_message()
+            )
+            return
+        url = sharing.run_url(token)
+        self.shared[request.id] = url
+        self.send_event({"type": "shared", "id": request.id, "url": url})
 
     async def _watch(self, request: WatchRequest) -> None:
         lesson = request.lesson
@@ -341,19 +410,33 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
                 stopped=execution.stopped,
             )  # fmt: skip
             self.send_event(exercise_grading.graded_message(request.id, active.goals, measured))
-            return  # an exercise's runs are the reader's own: not kept with the demos' runs
+            # An exercise's runs are the reader's own: not kept, so not shareable, and
+            # an older run under the same id is no longer the one it names.
+            self.shareable.pop(request.id, None)
+            self.shared.pop(request.id, None)
+            return
         assert demo is not None
         # Queued for storing, and this task ends: the run's objects are let go
         # at once, while the connection still waits for the store (run_tasks).
-        self._track(
-            services.demo_run_record(
-                demo=demo.name,
-                mode=request.mode,
-                params=request.params,
-                result=result,
-                code=request.code or "",
-            )
+        stored = services.demo_run_record(
+            demo=demo.name,
+            mode=request.mode,
+            params=request.params,
+            result=result,
+            code=request.code or "",
+            output=active.loose_output,
         )
+        self._track(stored)
+        self._remember_shareable(request.id, stored)
+
+    def _remember_shareable(self, run_id: str, stored: asyncio.Future[int | None]) -> None:
+        self.shareable.pop(run_id, None)
+        self.shared.pop(run_id, None)  # an id used again names the new run
+        self.shareable[run_id] = stored
+        while len(self.shareable) > sharing.SHAREABLE_PER_CONNECTION:
+            oldest = next(iter(self.shareable))
+            del self.shareable[oldest]
+            self.shared.pop(oldest, None)
 
     def _never_started(self, request: RunRequest, reason: str) -> None:
         self.send_event(
@@ -370,7 +453,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     # the outbox for a sender task, started eagerly: daphne's send never waits,
     # so an event is usually on the wire before send_event returns. Only a send
     # that waits keeps the task alive; idle sockets hold none.
-    def send_event(self, event: Event) -> None:
+    def send_event(self, event: Event | str) -> None:
         self.outbox.append(event)
         if self.sender is None:
             sender = asyncio.eager_task_factory(asyncio.get_running_loop(), self._send_outbox())
@@ -382,7 +465,8 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             while self.outbox:
                 event = self.outbox.pop(0)
                 try:
-                    await self.send(text_data=_encode(event))
+                    text = event if isinstance(event, str) else _encode(event)
+                    await self.send(text_data=text)
                 except Exception:  # the socket is gone; the runs are being cancelled
                     logger.debug("could not send to a closed socket", exc_info=True)
         finally:
@@ -394,8 +478,12 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             await asyncio.shield(self.sender)
 
 
-def _unavailable(request: RunRequest, error: Unavailable) -> ProtocolError:
+def _unavailable(request: RunRequest | ShareRequest, error: Unavailable) -> ProtocolError:
     logger.warning("refused run %s: %s", request.id, error)
+    if isinstance(request, ShareRequest):
+        return ProtocolError(
+            "unavailable", "runs cannot be shared right now; try again in a moment", request.id
+        )
     return ProtocolError(
         "unavailable",
         "demos cannot start right now: the server cannot reach its shared state; "

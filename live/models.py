@@ -30,6 +30,29 @@ class DemoRun(models.Model):
         default="",
         help_text="A reader's own program, run in a sandbox; empty for the demo's own.",
     )
+    output = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What a reader's program wrote outside any task ([t, text, stream]); "
+        "empty otherwise.",
+    )
+    share_token = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Set when the reader shared the run: its address is /runs/<token>/. "
+        "Shared runs are never pruned.",
+    )
+    shared_at = models.DateTimeField(null=True, blank=True)
+    lesson = models.ForeignKey(
+        "lessons.Lesson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The lesson the run was shared from, where it can be run again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -40,6 +63,10 @@ class DemoRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demo} {self.mode} {self.status} {self.elapsed:.2f} s"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.share_token is not None
 
 
 class DemoRunTally(models.Model):

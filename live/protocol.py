@@ -70,6 +70,14 @@ class CancelRequest:
     id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShareRequest:
+    """Share this connection's finished run ``id``, shared from lesson ``lesson`` (or None)."""
+
+    id: str
+    lesson: int | None = None
+
+
 @dataclass(frozen=True)
 class WatchRequest:
     """Tell me when this lesson is saved. ``lesson`` is a validated id, never raw text."""
@@ -77,7 +85,7 @@ class WatchRequest:
     lesson: int
 
 
-Request = RunRequest | CancelRequest | WatchRequest
+Request = RunRequest | CancelRequest | WatchRequest | ShareRequest
 
 
 def parse_frame(text: str | None, data: bytes | None) -> Request:
@@ -104,6 +112,17 @@ def parse_frame(text: str | None, data: bytes | None) -> Request:
             return CancelRequest(id=run_id)
         case "watch":
             return WatchRequest(lesson=_parse_lesson_id(message.get("lesson")))
+        case "share":
+            if run_id is None:
+                raise ProtocolError("bad_message", _ID_RULE)
+            lesson = message.get("lesson")
+            if lesson is not None:
+                try:
+                    lesson = _parse_lesson_id(lesson)
+                except ProtocolError as error:
+                    error.run_id = run_id
+                    raise
+            return ShareRequest(id=run_id, lesson=lesson)
         case None:
             raise ProtocolError("bad_message", f'the frame has no "type" ({_TYPES})')
         case other:
@@ -112,7 +131,7 @@ def parse_frame(text: str | None, data: bytes | None) -> Request:
             )
 
 
-_TYPES = 'use "run", "cancel" or "watch"'
+_TYPES = 'use "run", "cancel", "share" or "watch"'
 _FRAME_RULE = (
     f"a frame may hold at most {MAX_FRAME_BYTES} bytes "
     f"({MAX_CODE_FRAME_BYTES} for a run with its code)"

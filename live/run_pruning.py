@@ -5,7 +5,8 @@ thousands an hour. Only the newest ``DEMO_RUNS_KEPT`` runs of each demo and
 mode are kept: the pages show a median of recent runs, and older rows are
 needed by nobody. The "ok" runs among those deleted are added to
 ``DemoRunTally`` in the same transaction, so "Runs so far" still counts every
-run ever finished.
+run ever finished. Runs a reader shared (live.sharing) are the exception: their
+address was handed out, so they are kept, and count neither way.
 
 Each demo and mode is pruned in transactions of its own, each deleting at
 most ``BATCH`` runs, oldest first, so that a large backlog (a first deploy
@@ -40,7 +41,7 @@ def prune_runs(*, keep: int) -> int:
 
 def _oldest_kept_beyond(demo: str, mode: str, keep: int) -> int | None:
     """The id of the newest run past the ``keep`` newest, or None if there is none."""
-    runs = DemoRun.objects.filter(demo=demo, mode=mode)
+    runs = DemoRun.objects.filter(demo=demo, mode=mode, share_token__isnull=True)
     # Ids grow with every insert, so the newest runs have the highest ids.
     beyond = list(runs.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
     return beyond[0] if beyond else None
@@ -69,7 +70,9 @@ def _prune_batch(demo: str, mode: str, keep: int) -> int:
         up_to_id = _oldest_kept_beyond(demo, mode, keep)  # again: another may have pruned
         if up_to_id is None:
             return 0
-        oldest = DemoRun.objects.filter(demo=demo, mode=mode, id__lte=up_to_id).order_by("id")
+        oldest = DemoRun.objects.filter(
+            demo=demo, mode=mode, id__lte=up_to_id, share_token__isnull=True
+        ).order_by("id")
         batch_end = list(oldest.values_list("id", flat=True)[BATCH - 1 : BATCH])
         statuses = _delete(demo, mode, up_to_id=batch_end[0] if batch_end else up_to_id)
         finished_ok = statuses.count(DemoRun.Status.OK)
@@ -78,7 +81,7 @@ def _prune_batch(demo: str, mode: str, keep: int) -> int:
 
 
 def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
-    """Delete the runs up to ``up_to_id``; the status of each one deleted ("reader" for a
+    """Delete the unshared runs up to ``up_to_id``; the status of each one deleted ("reader" for a
     run of a reader's own program).
 
     One statement, not QuerySet.delete(): that would load every old run to
@@ -91,7 +94,7 @@ def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {table} WHERE demo = %s AND mode = %s AND id <= %s "
-            "RETURNING status, code",
+            "AND share_token IS NULL RETURNING status, code",
             [demo, mode, up_to_id],
         )
         # A reader's own program's runs go uncounted, as the page counts them (live.selectors).

@@ -62,6 +62,7 @@ class RunRow:
     reason: str
     trace: str | None = None  # JSON, for a traced run
     code: str = ""  # a reader's own program, run in a sandbox
+    output: str | None = None  # JSON: what a reader's program wrote outside its tasks
 
     @classmethod
     def of(
@@ -76,10 +77,12 @@ class RunRow:
         reason: str,
         trace: list | None = None,
         code: str = "",
+        output: list | None = None,
     ) -> "RunRow":
         return cls(
             demo, mode, json.dumps(params), status, elapsed, json.dumps(timeline), reason,
             None if trace is None else json.dumps(trace), code,
+            None if output is None else json.dumps(output),
         )  # fmt: skip
 
     def model(self) -> DemoRun:
@@ -93,6 +96,7 @@ class RunRow:
             reason=self.reason,
             trace=None if self.trace is None else json.loads(self.trace),
             code=self.code,
+            output=None if self.output is None else json.loads(self.output),
         )
 
 
@@ -252,10 +256,10 @@ def _insert(rows: list[RunRow]) -> list[int]:
 
 _COLUMNS = (
     "demo", "mode", "params", "status", "elapsed", "timeline", "reason", "trace", "code",
-    "created_at",
+    "output", "created_at",
 )  # fmt: skip
-_JSON_COLUMNS = {"params", "timeline", "trace"}
-ROWS_PER_STATEMENT = 500  # 5,000 parameters: far below SQLite's and PostgreSQL's limits
+_JSON_COLUMNS = {"params", "timeline", "trace", "output"}
+ROWS_PER_STATEMENT = 500  # 5,500 parameters: far below SQLite's and PostgreSQL's limits
 
 
 def _insert_rows(rows: list[RunRow]) -> list[int]:
@@ -286,7 +290,8 @@ def _insert_rows(rows: list[RunRow]) -> list[int]:
             params: list[object] = []
             for row in chunk:
                 params += (row.demo, row.mode, row.params, row.status, row.elapsed,
-                           row.timeline, row.reason, row.trace, row.code, created_at)  # fmt: skip
+                           row.timeline, row.reason, row.trace, row.code, row.output,
+                           created_at)  # fmt: skip
             values = ", ".join([one_row] * len(chunk))
             cursor.execute(f"{into} VALUES {values} RETURNING {quote('id')}", params)
             # Ids are given in VALUES order; RETURNING promises no order.

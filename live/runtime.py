@@ -70,6 +70,15 @@ def rate_limiter() -> StartLimit:
 
 
 @cache
+def share_limiter() -> StartLimit:
+    """Runs one client may share: tighter than runs, as a shared run is kept for good."""
+    count, period = settings.DEMO_SHARE_RATE_LIMIT
+    if settings.REDIS_URL:
+        return RedisRateLimiter(count=count, period=period, name="share")
+    return RateLimiter(count=count, period=period)
+
+
+@cache
 def socket_counter() -> SocketCounter:
     """Demo sockets open per client address, in this process."""
     return SocketCounter(per_client=settings.DEMO_SOCKETS_PER_CLIENT)
@@ -79,5 +88,5 @@ def reset() -> None:
     if sync_executor.cache_info().currsize:
         sync_executor().shutdown(wait=False, cancel_futures=True)
     for made in (sync_executor, running_gate, thread_gate, sandbox_gate, rate_limiter,
-                 socket_counter):  # fmt: skip
+                 share_limiter, socket_counter):  # fmt: skip
         made.cache_clear()

@@ -9,7 +9,13 @@ STORE_ATTEMPTS = 4
 
 
 def demo_run_record(
-    *, demo: str, mode: str, params: dict, result: RunResult, code: str = ""
+    *,
+    demo: str,
+    mode: str,
+    params: dict,
+    result: RunResult,
+    code: str = "",
+    output: list | None = None,
 ) -> asyncio.Future[int | None]:
     """Store a finished run, retrying a briefly locked or unreachable database.
 
@@ -29,5 +35,6 @@ def demo_run_record(
         reason=result.reason[:300],
         trace=result.trace,
         code=code,
+        output=output,
     )
     return run_writer.writer().submit(row, attempts=STORE_ATTEMPTS)

@@ -173,13 +173,14 @@ def _new_ticket() -> str:
 class RedisRateLimiter:
     """A sliding window of ``count`` starts per ``period`` seconds per client, across processes."""
 
-    def __init__(self, *, count: int, period: float) -> None:
+    def __init__(self, *, count: int, period: float, name: str = "rate") -> None:
         self.count = count
         self.period = period
+        self.name = name  # one window per limit and client
         self._period_ms = round(period * 1000)
 
     def _key(self, client: str) -> str:
-        return f"{PREFIX}rate:{client}"
+        return f"{PREFIX}{self.name}:{client}"
 
     async def admit(self, client: str) -> float:
         waited = await _run(

@@ -27,6 +27,12 @@ _SKIPPED_CLASSES = {
     "demo-fallback", "quiz-control", "quiz-check", "quiz-kicker", "quiz-hint",
     "exercise-control", "exercise-kicker",
 }  # fmt: skip
+# The sections every lesson ends with: its links, its summary, its questions.
+# Short and full of the lesson's words, they won bm25's length normalisation
+# over the teaching ("Further reading" came first for "cancel"); they are still
+# found, below a teaching section that matches as well.
+SECONDARY_HEADINGS = frozenset({"further reading", "recap", "check yourself"})
+SECONDARY_WEIGHT = 0.3
 _VOID = {"br", "hr", "img", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _LINES = re.compile(r"\s*\n\s*")
@@ -107,6 +113,10 @@ def sections_of(body_html: str) -> list[SectionText]:
     return found
 
 
+def weight_of(heading: str) -> float:
+    return SECONDARY_WEIGHT if heading.strip().casefold() in SECONDARY_HEADINGS else 1.0
+
+
 def index_lesson(*, section_model, lesson_id: int, title: str, body_html: str) -> int:
     """Replace a lesson's index entries with those of its current HTML; returns how many.
 
@@ -121,6 +131,7 @@ def index_lesson(*, section_model, lesson_id: int, title: str, body_html: str) -
             heading=section.heading,
             title=title,
             text=section.text,
+            weight=weight_of(section.heading),
         )
         for position, section in enumerate(sections_of(body_html))
     ]

@@ -21,6 +21,10 @@ class Section(models.Model):
     # The lesson's title, copied into every section: a match there ranks highest.
     title = models.TextField()
     text = models.TextField()
+    # What a match here counts for against a match in another section: below 1
+    # for the sections that point elsewhere or go over the lesson again
+    # (search.indexing.weight_of).
+    weight = models.FloatField(default=1.0)
     # PostgreSQL only; stays NULL on SQLite.
     vector = SearchVectorField(null=True)
 

@@ -3,7 +3,8 @@
 From the bottom up: ``demos`` and ``weathersim`` (no Django, no other package
 of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, then ``live`` and
 ``search`` (each on ``lessons``, neither on the other; ``exercises``, on
-``lessons``, sits between it and ``live``), and ``tutorialsite``,
+``lessons``, sits between it and ``live``), ``rooms`` (on ``live``),
+and ``tutorialsite``,
 which wires them all. Every import statement counts, at
 module level or inside a function.
 """
@@ -15,20 +16,41 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_PACKAGES = (
-    "demos", "weathersim", "sandbox", "lessons", "exercises", "live", "search", "tutorialsite",
+    "demos", "weathersim", "sandbox", "lessons", "exercises", "live", "rooms", "search",
+    "tutorialsite",
 )  # fmt: skip
 DJANGO = ("django", "channels", "daphne", "asgiref")
 
 # What each package may never import.
 FORBIDDEN = {
-    "demos": (*DJANGO, "weathersim", "sandbox", "lessons", "live", "search", "tutorialsite"),
-    "weathersim": (*DJANGO, "demos", "sandbox", "lessons", "live", "search", "tutorialsite"),
+    "demos": (
+        *DJANGO,
+        "weathersim",
+        "sandbox",
+        "lessons",
+        "live",
+        "rooms",
+        "search",
+        "tutorialsite",
+    ),
+    "weathersim": (
+        *DJANGO,
+        "demos",
+        "sandbox",
+        "lessons",
+        "live",
+        "rooms",
+        "search",
+        "tutorialsite",
+    ),
     # A runner host holds no secret: no Django, no settings (channels_redis alone).
-    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "search", "tutorialsite"),
-    "lessons": ("weathersim", "sandbox", "exercises", "live", "search", "tutorialsite"),
-    "exercises": ("weathersim", "sandbox", "live", "search", "tutorialsite"),
-    "live": ("weathersim", "search", "tutorialsite"),
-    "search": ("weathersim", "sandbox", "exercises", "live", "tutorialsite"),
+    "sandbox": (*DJANGO, "weathersim", "lessons", "live", "rooms", "search", "tutorialsite"),
+    "lessons": ("weathersim", "sandbox", "exercises", "live", "rooms", "search", "tutorialsite"),
+    "exercises": ("weathersim", "sandbox", "live", "rooms", "search", "tutorialsite"),
+    "live": ("weathersim", "rooms", "search", "tutorialsite"),
+    # Rooms extend the demo socket (live) for a lesson's readers.
+    "rooms": ("weathersim", "sandbox", "search", "tutorialsite"),
+    "search": ("weathersim", "sandbox", "exercises", "live", "rooms", "tutorialsite"),
     "tutorialsite": (),
 }
 

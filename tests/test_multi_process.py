@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 import websockets
+from websockets.asyncio.client import unix_connect
 
 from tests import services
 from tests.servers import (
@@ -201,3 +202,54 @@ async def test_a_process_killed_mid_run_leaves_the_other_process_s_runs_alone(si
     for events in both:
         assert "queued" not in [e["type"] for e in events]
         assert outcome(events) == "ok"
+
+
+def on_process(socket_path, source: str, session: str | None = None):
+    """A demo socket straight to one daphne process, as nginx would pass it from ``source``."""
+    headers = {"X-Forwarded-For": source}
+    if session:
+        headers["Cookie"] = f"sessionid={session}"
+    return unix_connect(
+        str(socket_path), "ws://127.0.0.1/ws/demos/", origin="http://127.0.0.1",
+        additional_headers=headers,
+    )  # fmt: skip
+
+
+async def next_of(socket, kind: str) -> dict:
+    while True:
+        message = await next_message(socket)
+        if message["type"] == kind:
+            return message
+
+
+async def test_a_teacher_s_run_on_one_process_reaches_followers_on_the_other_in_order(site):
+    [(lesson,)] = query(
+        site, "SELECT id FROM lessons_lesson WHERE slug = 'blocking-vs-non-blocking'"
+    )
+    staff = await asyncio.to_thread(StaffBrowser, site.cluster.url, *STAFF)
+    session = next(cookie.value for cookie in staff.cookies if cookie.name == "sessionid")
+    first, second = site.cluster.sockets
+    async with contextlib.AsyncExitStack() as sockets:
+        teacher = await sockets.enter_async_context(on_process(first, "127.0.6.1", session))
+        await teacher.send(json.dumps({"type": "room_open", "lesson": lesson}))
+        code = (await next_of(teacher, "room_opened"))["code"]
+        followers = []
+        for n in range(5):
+            follower = await sockets.enter_async_context(on_process(second, f"127.0.6.{10 + n}"))
+            await follower.send(json.dumps({"type": "room_join", "code": code}))
+            assert (await next_message(follower))["type"] == "room_joined"
+            # Caught up with the room, through the teacher's process, before the run.
+            assert (await next_of(follower, "room"))["items"][0]["kind"] == "state"
+            followers.append(follower)
+        own = await run(teacher, "taught", 0.2)
+        assert outcome(own) == "ok"
+        for follower in followers:
+            items = []
+            while not items or items[-1].get("event", {}).get("type") != "finished":
+                items += (await next_of(follower, "room"))["items"]
+            assert [item["event"] for item in items if item["kind"] == "run"] == own
+            numbers = [item["seq"] for item in items]
+            assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        await teacher.send(json.dumps({"type": "room_close"}))
+        for follower in followers:
+            assert (await next_of(follower, "room_closed"))["reason"] == "closed by the teacher"

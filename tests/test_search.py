@@ -8,6 +8,7 @@ database holds its index are for one of them.
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
@@ -163,6 +164,23 @@ def test_a_lesson_whose_title_matches_comes_first(course):
     hits = search("semaphore", include_drafts=False)
 
     assert [hit.lesson_title for hit in hits] == ["Semaphores", "Queues"]
+
+
+@pytest.mark.parametrize("closing", ["Further reading", "Recap", "Check yourself"])
+def test_a_teaching_section_comes_before_the_lessons_closing_sections(course, closing):
+    # The closing section is short and says the word twice: bm25 alone ranks it first.
+    teaching = "Each task waits for a free place before it starts its request. " * 6
+    make_lesson(
+        course,
+        "limits",
+        "Limiting concurrency",
+        f"## Bounding the work\n\n{teaching}A semaphore keeps the count.\n\n"
+        f"## {closing}\n\n- The semaphore, in the semaphore documentation.\n",
+    )
+
+    hits = search("semaphore", include_drafts=False)
+
+    assert [hit.heading for hit in hits] == ["Bounding the work", closing]
 
 
 def test_a_snippet_is_escaped_text_with_only_its_marks_as_html(course):
@@ -389,12 +407,24 @@ async def test_ten_kilobytes_of_query_get_the_page_from_the_view():
     )
 
 
-def test_ten_kilobytes_of_query_string_get_the_sites_414_page(client):
-    # The site refuses any query string over 2 KB before a view sees it
-    # (tutorialsite.http_guard); the header's box holds at most MAX_QUERY_CHARS.
+def test_ten_kilobytes_of_query_text_get_an_answer_that_says_what_was_searched(client, course):
+    # A pasted paragraph: the search page reads a longer query string than other
+    # pages (settings.LONG_QUERY_STRING_BYTES) and searches its first words.
     response = client.get(SEARCH_URL, {"q": "semaphore " * 1_024})
 
-    assert response.status_code == 414
+    assert response.status_code == 200
+    assert f"only its first {MAX_QUERY_CHARS} were searched" in " ".join(
+        response.content.decode().split()
+    )
+
+
+def test_a_query_string_over_the_search_pages_own_limit_gets_the_414_page(client):
+    limit = settings.LONG_QUERY_STRING_BYTES[SEARCH_URL]
+
+    assert client.get(SEARCH_URL + "?q=" + "x" * (limit - 2)).status_code == 200
+    assert client.get(SEARCH_URL + "?q=" + "x" * (limit - 1)).status_code == 414
+    # Other pages keep the site's usual limit.
+    assert client.get("/?q=" + "x" * (limit - 2)).status_code == 414
 
 
 def test_common_words_are_not_required_unless_there_is_nothing_else(course, concurrency):

@@ -288,7 +288,10 @@ def test_redis_url_switches_the_channel_layer_to_redis():
         # channels-redis's RedisChannelLayer, riding out Redis restarts
         "BACKEND": "live.channel_layer.ResilientRedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": "redis://cache.internal:6379/1", "socket_connect_timeout": 1.0}]
+            "hosts": [{"address": "redis://cache.internal:6379/1", "socket_connect_timeout": 1.0}],
+            # Sized for classroom rooms (tests/test_rooms.py).
+            "capacity": 1000,
+            "group_expiry": 12 * 3600 + 3600,
         },
     }
 
@@ -296,7 +299,10 @@ def test_redis_url_switches_the_channel_layer_to_redis():
 def test_without_redis_the_channel_layer_is_in_memory():
     shown = show_settings()
 
-    assert shown["layer"] == {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    assert shown["layer"] == {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        "CONFIG": {"capacity": 1000, "group_expiry": 12 * 3600 + 3600},
+    }
     assert shown["debug"] is True
     assert shown["rate"] == [30, 60]
 

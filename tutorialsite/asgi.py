@@ -11,8 +11,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from live.routing import websocket_urlpatterns  # noqa: E402
 from live.socket_auth import AuthMiddlewareStack  # noqa: E402
+from rooms.routing import websocket_urlpatterns  # noqa: E402
 from tutorialsite import gc_tuning  # noqa: E402
 from tutorialsite.http_guard import BodyLimit  # noqa: E402
 from tutorialsite.page_cache import PageCache  # noqa: E402

@@ -1,7 +1,8 @@
 """Refuse, early and with the site's own pages, HTTP requests no page accepts.
 
 - A query string longer than ``MAX_QUERY_STRING_BYTES``: 414. No page reads one
-  that long, and refusing it up front keeps it out of logs and parsers.
+  that long, and refusing it up front keeps it out of logs and parsers. The few
+  paths in ``LONG_QUERY_STRING_BYTES`` (search) have a limit of their own.
 - A body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, declared or sent chunked
   (``BodyLimit`` counts what arrives and hands Django none of the excess): 413.
   Django would refuse a declared one only once a view reads the form, and a
@@ -59,8 +60,9 @@ class BodyLimit:
 
 def broken_limit(meta: dict, scope: dict | None = None) -> tuple[int, dict] | None:
     """The status and page context for a request that breaks a limit, or None."""
-    if len(meta.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING_BYTES:
-        return 414, {"limit": settings.MAX_QUERY_STRING_BYTES}
+    query_limit = query_string_limit(meta.get("PATH_INFO", ""))
+    if len(meta.get("QUERY_STRING", "")) > query_limit:
+        return 414, {"limit": query_limit}
     declared = meta.get("CONTENT_LENGTH") or "0"
     if not (declared.isascii() and declared.isdigit()):
         return 400, {}
@@ -68,6 +70,10 @@ def broken_limit(meta: dict, scope: dict | None = None) -> tuple[int, dict] | No
     if limit is not None and (int(declared) > limit or (scope or {}).get(BODY_OVER_LIMIT)):
         return 413, {"limit": limit}
     return None
+
+
+def query_string_limit(path: str) -> int:
+    return settings.LONG_QUERY_STRING_BYTES.get(path, settings.MAX_QUERY_STRING_BYTES)
 
 
 def error_page(request: HttpRequest, status: int, context: dict) -> HttpResponse:

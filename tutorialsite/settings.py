@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "lessons",
     "exercises",
     "live",
+    "rooms",
     "search",
 ]
 
@@ -151,6 +152,27 @@ REDIS_URL = env_str("REDIS_URL")
 # Fail fast when Redis is down, so a reader hears "unavailable" at once.
 REDIS_CONNECT_TIMEOUT = 1.0
 REDIS_COMMAND_TIMEOUT = 3.0
+# Classroom rooms (rooms/). A room ends after ROOM_IDLE_SECONDS without an
+# action of its teacher, and at most ROOM_MAX_SECONDS after it opened.
+ROOM_IDLE_SECONDS = env_float("ROOM_IDLE_SECONDS", 1800.0, minimum=1.0, maximum=86_400.0)
+ROOM_MAX_SECONDS = env_float("ROOM_MAX_SECONDS", 12 * 3600.0, minimum=1.0, maximum=86_400.0)
+# Joins (and join pages) per client address: a code cannot be guessed in bulk.
+ROOM_JOIN_RATE_LIMIT = env_rate("ROOM_JOIN_RATE_LIMIT", "20/m")
+# Items a teacher's socket keeps for followers that missed some, and how often
+# it tells them the latest number, so that a lost last item is noticed too.
+ROOM_LOG_ITEMS = env_int("ROOM_LOG_ITEMS", 2000, minimum=100, maximum=100_000)
+ROOM_TICK_SECONDS = env_float("ROOM_TICK_SECONDS", 2.0, minimum=0.05, maximum=60.0)
+# How long a follower waits for missed items before it asks again.
+ROOM_RESYNC_SECONDS = env_float("ROOM_RESYNC_SECONDS", 2.0, minimum=0.05, maximum=60.0)
+# channels-redis drops a group message for a process whose queue is full, with
+# only an INFO log. A room's group holds one channel per process (rooms.hub),
+# and a room's teacher sends one batch at a time and a tick: 1,000 leaves
+# room for seconds of a stalled process with every room busy, whatever the
+# rooms' sizes. Should any still be dropped, followers' processes see the gap
+# and ask for the items again (rooms.state.Cursor). A group membership lasts
+# longer than a room may.
+CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 1000, minimum=100, maximum=1_000_000)
+CHANNEL_GROUP_EXPIRY = int(ROOM_MAX_SECONDS) + 3600
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CHANNEL_LAYERS = {
@@ -158,12 +180,20 @@ if REDIS_URL:
             # channels-redis's RedisChannelLayer, made to outlive a Redis restart.
             "BACKEND": "live.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}]
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}],
+                # Sized for classroom rooms: see CHANNEL_CAPACITY.
+                "capacity": CHANNEL_CAPACITY,
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY, "group_expiry": CHANNEL_GROUP_EXPIRY},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -271,6 +301,9 @@ if not SECURE_HSTS_PRELOAD:
 # Refused before any view runs (tutorialsite.http_guard), like a body over Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_QUERY_STRING_BYTES = 2048
+# Paths that read a longer one: the search page answers a pasted paragraph (it
+# searches the first words and says so); 10 KB of text, percent-encoded, fits.
+LONG_QUERY_STRING_BYTES = {"/search/": 32 * 1024}
 
 LOGGING = {
     "version": 1,
@@ -298,6 +331,9 @@ DEMO_MAX_PER_CONNECTION = 2
 # sync runs wait their turn, served round-robin with other readers'.
 DEMO_THREADS_PER_CLIENT = env_int("DEMO_THREADS_PER_CLIENT", 4, minimum=1, maximum=256)
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
+# Runs one client may share. Shared runs are never pruned, so this, not the
+# run limit, bounds how fast one client can grow the table for good.
+DEMO_SHARE_RATE_LIMIT = env_rate("DEMO_SHARE_RATE_LIMIT", "20/h")
 # Demo sockets one client address may hold open at once, per process.
 DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maximum=1_000_000)
 # With Redis, a process holds each running demo's place under the shared cap as a

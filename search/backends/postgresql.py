@@ -8,7 +8,7 @@ SearchHeadline (ts_headline reads the whole text, so it is the costly part).
 """
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db.models import F, Max, Q, TextField, Value, Window
+from django.db.models import ExpressionWrapper, F, FloatField, Max, Q, TextField, Value, Window
 from django.db.models.functions import Replace, RowNumber
 
 from lessons.models import Lesson
@@ -42,7 +42,8 @@ def find(
 
     # plainto_tsquery: the words ANDed, none of them read as an operator.
     query = SearchQuery(" ".join(terms), config=CONFIG, search_type="plain")
-    rank = SearchRank(F("vector"), query)
+    # Times the section's weight (search.indexing.weight_of).
+    rank = ExpressionWrapper(SearchRank(F("vector"), query) * F("weight"), FloatField())
     visible = Q() if include_drafts else Q(lesson__status=Lesson.Status.PUBLISHED)
     # Ranking every match is one pass; grouping them by lesson is a sort of all of
     # them (to disk past work_mem). Only the best CANDIDATES sections go on: the

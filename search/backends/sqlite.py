@@ -4,7 +4,8 @@ The table and the triggers that keep it in step with search_section are made by
 migration 0001 (``FTS_TABLE``). One statement answers a search: the MATCH
 ranks every matching section by bm25 (a match in the lesson's title weighs
 most, then in the heading), the best CANDIDATES go on to be grouped by lesson,
-each lesson keeps its best few, and only those get a snippet.
+each lesson keeps its best few, and only those get a snippet. A section's
+score is its bm25 times its weight (search.indexing.weight_of).
 """
 
 from django.db import connection
@@ -29,7 +30,7 @@ WITH best AS (
     WHERE {FTS_TABLE} MATCH %s AND rank MATCH '{_RANK}'
     ORDER BY rank LIMIT {CANDIDATES}
 ), matched AS (
-    SELECT best.id, s.lesson_id, best.score
+    SELECT best.id, s.lesson_id, best.score * s.weight AS score
     FROM best
     JOIN search_section AS s ON s.id = best.id
     JOIN lessons_lesson AS l ON l.id = s.lesson_id

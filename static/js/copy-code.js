@@ -53,7 +53,8 @@ function languageOf(code) {
   return match && match[1] !== "text" ? match[1] : "";
 }
 
-async function copyText(text) {
+/** Puts `text` on the clipboard; false when the browser would not. */
+export async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
     return true;
@@ -62,7 +63,7 @@ async function copyText(text) {
   }
 }
 
-function selectContents(element) {
+export function selectContents(element) {
   const range = document.createRange();
   range.selectNodeContents(element);
   const selection = window.getSelection();

@@ -15,6 +15,12 @@
  * sends the reader's code instead of parameters and streams like any run;
  * the program's exception, if any, is shown in the console and on its line.
  *
+ * A finished run can be shared ("Share this run"): the server keeps it and
+ * answers with the address of its replay, shown with a Copy button
+ * (share.js). A link from a shared run's page ("Run it again live") sets the
+ * widget up as that run was: its mode and parameters, or the reader's program
+ * in the editor (linkedRun).
+ *
  * A finished run is announced with a "demo:finished" event on the root
  * ({ detail: { demo, mode, edited, outcome } }), for the reader's progress.
  *
@@ -30,6 +36,7 @@ import { comparesSpeed, consoleTime, laneName } from "./demo-specifics.js";
 import { Status } from "./demo-socket.js";
 import { h, uniqueId } from "./dom.js";
 import { hashText } from "./drafts.js";
+import { ShareBox } from "./share.js";
 import { guessText, inSentence, ratio, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
 import { ProgramEditor } from "./program-editor.js";
@@ -44,8 +51,9 @@ const AGAIN_MESSAGE_MS = 4000;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 export class DemoWidget {
-  constructor(root, { demo, entry, socket }) {
+  constructor(root, { demo, entry, socket, linked = null }) {
     this.root = root;
+    this.linked = linked;
     this.demo = demo;
     this.entry = entry;
     this.socket = socket;
@@ -57,7 +65,7 @@ export class DemoWidget {
     this.labels = Object.fromEntries(MODES.map((mode) => [mode, entry.modes[mode].label]));
     this.names = Object.fromEntries(MODES.map((mode) => [mode, shortName(this.labels[mode], mode)]));
     this.traceable = MODES.filter((mode) => canTrace(entry.modes[mode]));
-    this.build(initialParams(root, entry.params));
+    this.build({ ...initialParams(root, entry.params), ...(linked?.params || {}) });
     socket.onStatus((status) => this.onConnection(status));
     reducedMotion.addEventListener("change", () => this.update());
   }
@@ -140,6 +148,9 @@ export class DemoWidget {
       }),
     );
     this.speedup = h("p", { class: "demo-speedup", hidden: true });
+    this.shares = Object.fromEntries(
+      MODES.map((mode) => [mode, new ShareBox({ mode, name: this.names[mode], onShare: () => this.share(mode) })]),
+    );
 
     this.timeline = new Timeline({ modes: MODES, modeLabels: this.names });
     this.table = new RunTable({ modes: MODES, modeLabels: this.names, id: uniqueId("demo-table") });
@@ -190,6 +201,7 @@ export class DemoWidget {
         { class: "demo-results" },
         Object.values(this.results).map((result) => result.element),
         this.speedup,
+        Object.values(this.shares).map((share) => share.element),
       ),
       h(
         "div",
@@ -224,6 +236,29 @@ export class DemoWidget {
     );
     this.update();
     this.reopenDrafts();
+    if (this.linked) this.takeLink(this.linked);
+  }
+
+  /** Set up as the shared run was, from its page's "run it again" link. */
+  takeLink({ mode, shared }) {
+    if (!MODES.includes(mode)) return;
+    this.source.select(mode);
+    this.root.scrollIntoView({ block: "start" });
+    if (!shared) {
+      this.say(`Set up as in the shared run: press “${this.labels[mode]}” to run it live.`);
+      return;
+    }
+    fetch(`/runs/${encodeURIComponent(shared)}/program.json`, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((program) => {
+        if (!program || program.demo !== this.demo || program.mode !== mode) {
+          this.say("The shared program could not be found; here is the lesson’s version.");
+          return;
+        }
+        this.editors[mode].load(program.code);
+        this.say("The shared program is in the editor: press “Run my version” to run it live.");
+      })
+      .catch(() => this.say("The shared program could not be loaded; here is the lesson’s version."));
   }
 
   /** A reader who left with edited versions finds them in the editor again. */
@@ -274,6 +309,32 @@ export class DemoWidget {
       return;
     }
     this.start([mode], { code });
+  }
+
+  /**
+   * Shows a run started elsewhere (a teacher's, in a classroom room) as it
+   * streams, from its "accepted" message; returns the handler for its later
+   * messages. Nothing is sent: the run happens once, on the teacher's page.
+   */
+  showFollowedRun(accepted) {
+    const mode = accepted.mode === "sync" ? "sync" : "async";
+    const run = new Run({
+      id: accepted.id,
+      demo: this.demo,
+      mode,
+      params: accepted.params ?? {},
+      guess: null,
+      code: accepted.code ? "" : null,
+    });
+    run.followed = true;
+    this.runs[mode] = run;
+    this.console.clear(mode);
+    this.batch = [...this.batch.filter((other) => other.isActive), run];
+    this.source.select(mode);
+    this.say(`Your teacher is running ${this.names[mode]}…`);
+    const handle = (message) => this.onMessage(run, message);
+    handle(accepted);
+    return handle;
   }
 
   /** Runs the lesson's version of `modes` with the form's parameters, or the reader's `code` of one mode. */
@@ -337,6 +398,36 @@ export class DemoWidget {
     const which = edited ? `your version of ${this.names[modes[0]]}` : this.names[modes[0]];
     this.say(modes.length === 2 ? "Racing both versions…" : `Running ${which}…`);
     this.update();
+  }
+
+  /** Asks the server to keep the latest run of `mode` and give the address of its replay. */
+  share(mode) {
+    const run = this.runs[mode];
+    const box = this.shares[mode];
+    if (!run || !shareable(run)) return;
+    if (!this.socket.isOpen) {
+      box.fail("Not connected to the server, so the run cannot be shared now. Reconnecting…");
+      return;
+    }
+    box.waiting();
+    const unfollow = this.socket.follow(run.id, (message) => {
+      if (message.type === "shared") {
+        unfollow();
+        box.show(new URL(message.url, window.location.href).href);
+      } else if (message.type === "error") {
+        unfollow();
+        box.fail(shareRefusal(message));
+      } else if (message.type === "disconnected") {
+        box.fail("The connection to the server was lost, and with it this run’s place: run it again to share it.");
+      }
+    });
+    const frame = { type: "share", id: run.id };
+    const lesson = Number(this.root.closest("article.lesson")?.dataset.lessonId);
+    if (Number.isInteger(lesson) && lesson > 0) frame.lesson = lesson;
+    if (!this.socket.send(frame)) {
+      unfollow();
+      box.fail("Not connected to the server, so the run cannot be shared now. Reconnecting…");
+    }
   }
 
   cancel() {
@@ -553,6 +644,7 @@ export class DemoWidget {
     setDisabled(this.buttons.cancel, !active);
     for (const mode of MODES) setDisabled(this.editors[mode].runButton, offline || Boolean(this.runs[mode]?.isActive));
     for (const mode of MODES) this.showResult(mode);
+    for (const mode of MODES) this.shares[mode].offer(this.runs[mode], shareable(this.runs[mode]));
     this.showSpeedup();
     this.timeline.render(this.runs);
     this.table.render(this.runs);
@@ -641,6 +733,20 @@ function guessVerdict(guess, elapsed) {
 /** Whether a mode's runs have an event loop to trace: the catalog says (sync programs have none). */
 function canTrace(catalogMode) {
   return catalogMode?.traceable === true;
+}
+
+/** A run that started and finished: the server stored it, so it can be shared. */
+function shareable(run) {
+  // A teacher's run followed in a room ran on the teacher's socket: only they can share it.
+  if (run?.followed) return false;
+  return run?.status === RunStatus.FINISHED && !(run.outcome === "cancelled" && !run.elapsed);
+}
+
+function shareRefusal(message) {
+  if (message.code === "unknown_run") {
+    return "This run can no longer be shared: the page reconnected to the server since it ran. Run it again to share it.";
+  }
+  return `Not shared: ${message.message || message.code}`;
 }
 
 function comparable(run) {

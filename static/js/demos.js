@@ -35,6 +35,7 @@ export async function mountDemos(roots, { catalogUrl, socketPath }) {
   socket.onStray((message) => {
     if (message.type === "error") console.warn("demo socket:", message.code, message.message);
   });
+  let linked = linkedRun(window.location.search, catalog);
   for (const root of roots) {
     const name = root.dataset.demo;
     const entry = catalog?.demos?.[name];
@@ -43,12 +44,35 @@ export async function mountDemos(roots, { catalogUrl, socketPath }) {
       continue;
     }
     try {
-      widgets.set(root, new DemoWidget(root, { demo: name, entry, socket }));
+      // A shared run's "run it again" link sets up the first widget of its demo.
+      const mine = linked?.demo === name ? linked : null;
+      if (mine) linked = null;
+      widgets.set(root, new DemoWidget(root, { demo: name, entry, socket, linked: mine }));
     } catch (error) {
       console.error("demos: could not build", name, error);
       showProblem(root, "The live demo could not be shown on this page.");
     }
   }
+}
+
+/**
+ * What a shared run's page asks of this one (?demo=sleep&mode=async&tasks=3
+ * &seconds=2, or &shared=<token> for a reader's program), or null. Values are
+ * read by the catalog's types; the form checks their bounds as for any value.
+ */
+export function linkedRun(search, catalog) {
+  const query = new URLSearchParams(search);
+  const demo = query.get("demo");
+  const entry = demo ? catalog?.demos?.[demo] : null;
+  if (!entry) return null;
+  const params = {};
+  for (const param of entry.params) {
+    const value = query.get(param.name);
+    if (value === null) continue;
+    if (param.type === "cities") params[param.name] = value.split(",").map((city) => city.trim()).filter(Boolean);
+    else if (value.trim() !== "" && Number.isFinite(Number(value))) params[param.name] = Number(value);
+  }
+  return { demo, mode: query.get("mode"), params, shared: query.get("shared") };
 }
 
 function showProblem(root, text, retry) {

@@ -39,6 +39,7 @@ export class ProgramEditor {
     this.error = null; // the last run's error ({ type, message, line, ... }), for its mark
     this.listingElement = null;
     this.isOpen = false;
+    this.loaded = null; // a shared program in the editor, until the reader changes it
 
     this.editButton = h("button", { type: "button", class: "demo-button button-edit", "data-action": "edit" }, "Edit");
     this.editButton.addEventListener("click", () => this.open({ focus: true }));
@@ -172,12 +173,27 @@ export class ProgramEditor {
     this.saveTimer = 0;
     if (!this.editor) return;
     const code = this.editor.code;
+    // A shared program, loaded and not edited, is not the reader's draft: theirs stays.
+    if (this.loaded !== null && code === this.loaded) return;
     // Back to the lesson's very text: there is nothing of the reader's to keep.
     if (code === this.listing && this.draftBase === this.base) clearDraft(this.demo, this.mode);
     else saveDraft(this.demo, this.mode, { code, base: this.draftBase });
   }
 
+  /** Opens the editor with `code` (a shared run's program); the reader's draft is kept until they edit it. */
+  load(code) {
+    return this.open().then(() => {
+      this.loaded = code;
+      this.editor.setCode(code);
+      window.clearTimeout(this.saveTimer);
+      this.draftBase = this.base;
+      this.changedNotice.hidden = true;
+      this.say("This is the shared run’s program. Your own draft is kept until you edit this one.");
+    });
+  }
+
   reset() {
+    this.loaded = null;
     window.clearTimeout(this.saveTimer);
     clearDraft(this.demo, this.mode);
     this.draftBase = this.base;

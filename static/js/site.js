@@ -19,12 +19,16 @@ const quizzes = [...document.querySelectorAll(".quiz[data-quiz]")];
 if (quizzes.length) import("./quiz.js").then(({ setUpQuizzes }) => setUpQuizzes(quizzes));
 
 const demos = [...document.querySelectorAll(".demo[data-demo]")];
+let widgetsReady = Promise.resolve(() => null);
 if (demos.length) {
   const { body } = document;
-  import("./demos.js").then(({ mountDemos }) =>
+  widgetsReady = import("./demos.js").then(({ mountDemos, widgetFor }) =>
     mountDemos(demos, {
       catalogUrl: body.dataset.demoCatalog || "/demos/catalog.json",
       socketPath: body.dataset.demoSocket || "/ws/demos/",
+    }).then(() => (name) => {
+      const root = demos.find((element) => element.dataset.demo === name);
+      return root ? widgetFor(root) : null;
     }),
   );
 }
@@ -40,6 +44,10 @@ if (exercises.length && exerciseLesson) {
     }),
   );
 }
+
+// A shared run's page replays it; it reads without this.
+const sharedRun = document.querySelector("article[data-shared-run]");
+if (sharedRun) import("./replay.js").then(({ mountReplay }) => mountReplay(sharedRun));
 
 // The reader's progress, kept in this browser: only where there is something to show or keep.
 const lessonPage = document.querySelector("article.lesson[data-lesson-id]");
@@ -62,5 +70,21 @@ if (lessonArticle) {
   Promise.all([import("./lesson-updates.js"), import("./demo-socket.js")]).then(
     ([{ watchLessonUpdates }, socketModule]) =>
       watchLessonUpdates(socketModule, { article: lessonArticle }),
+  );
+}
+
+// Classroom rooms: staff open one from the lesson; readers who came by its link
+// follow it. Once the widgets are built, so the teacher's runs have somewhere to go.
+const roomArticle = document.querySelector("article.lesson[data-lesson-id]");
+const roomWanted = roomArticle && ("roomTeacher" in roomArticle.dataset || new URLSearchParams(window.location.search).has("room"));
+if (roomWanted) {
+  Promise.all([import("./room.js"), import("./demo-socket.js"), widgetsReady]).then(
+    ([{ setUpRoom }, socketModule, widgetOf]) =>
+      setUpRoom({
+        article: roomArticle,
+        socketModule,
+        widgetOf,
+        socketPath: document.body.dataset.demoSocket || "/ws/demos/",
+      }),
   );
 }

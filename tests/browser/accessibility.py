@@ -45,5 +45,8 @@ def in_both_themes(page: Page) -> list[str]:
     found = []
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
+        # Colours may fade to the new scheme (the admin's links do): axe must
+        # read them once they have arrived, not halfway.
+        page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
         found += [f"[{scheme}] {violation}" for violation in serious_violations(page)]
     return found
