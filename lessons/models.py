@@ -80,8 +80,9 @@ class Lesson(Versioned):
             "Markdown (CommonMark and tables). Start sections with ## headings; they form the "
             "table of contents. Embed a demo with a fenced block whose info string is demo, "
             'holding "name: sleep" (any name in /demos/catalog.json) and optional parameters. '
-            "Ask a question with a fenced quiz block (choices, order or answer). Write a time "
-            "a run decides as a claim: {{claim sleep sync -> 6 s ±10%}}. At most "
+            "Ask a question with a fenced quiz block (choices, order or answer); set a graded "
+            "exercise with a fenced exercise block (title, task, start, solution, goals). "
+            "Write a time a run decides as a claim: {{claim sleep sync -> 6 s ±10%}}. At most "
             f"{MAX_BODY_CHARS:,} characters, and HTML nested at most {MAX_HTML_DEPTH} deep."
         ),
     )
@@ -107,10 +108,14 @@ class Lesson(Versioned):
     toc = models.JSONField(editable=False, default=list)
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
     demo_names = models.JSONField(editable=False, default=list)
+    # Each exercise block's title and goals (exercises.blocks): what a run is graded with.
+    exercises = models.JSONField(editable=False, default=list)
     rendered_with = models.PositiveIntegerField(editable=False, default=0)
     # The fields above, named once: render(), the history and load_lessons' re-render
     # all take this list, so a new derived field cannot be left out of one of them.
-    DERIVED_FIELDS = ("body_html", "toc", "reading_minutes", "demo_names", "rendered_with")
+    DERIVED_FIELDS = (
+        "body_html", "toc", "reading_minutes", "demo_names", "exercises", "rendered_with",
+    )  # fmt: skip
 
     objects = LessonQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=[*DERIVED_FIELDS, "version", "loaded_hash"])
@@ -158,6 +163,7 @@ class Lesson(Versioned):
             "toc": rendered.toc,
             "reading_minutes": rendered.reading_minutes,
             "demo_names": rendered.demos,
+            "exercises": rendered.exercises,
             "rendered_with": RENDERER_VERSION,
         }
         # A field added here but not to DERIVED_FIELDS, or the other way round, fails every save.

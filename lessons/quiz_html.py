@@ -24,7 +24,8 @@ _INLINE_TAGS = {"a", "b", "br", "code", "del", "em", "i", "kbd", "s", "strong", 
 _TAG = re.compile(r"<[^>]*>")
 
 
-def _inline(text: str) -> str:
+def inline_markdown(text: str) -> str:
+    """Inline Markdown (code, emphasis, links) as HTML cleaned on its own by nh3."""
     return nh3.clean(
         _INLINE.renderInline(text),
         tags=_INLINE_TAGS,
@@ -48,7 +49,7 @@ def quiz_html(block: QuizBlock, number: int) -> str:
     parts = [
         f'<section class="quiz" data-quiz="{block.kind}" aria-label="Question {number}">',
         f'<p class="quiz-kicker">Question {number}</p>',
-        f'<p class="quiz-question">{_inline(block.question)}</p>',
+        f'<p class="quiz-question">{inline_markdown(block.question)}</p>',
     ]
     if block.kind == ORDER:
         parts += _order(block)
@@ -80,7 +81,7 @@ def _choices(block: QuizBlock, name: str) -> list[str]:
         parts.append(
             f'<li data-choice="{index}"><label class="quiz-option">'
             f'<input class="quiz-control" type="{kind}" name="{name}" value="{index}">'
-            f"<span>{_inline(choice.text)}</span></label></li>"
+            f"<span>{inline_markdown(choice.text)}</span></label></li>"
         )
     parts.append("</ol>")
     return parts
@@ -90,7 +91,7 @@ def _order(block: QuizBlock) -> list[str]:
     parts = ['<ol class="quiz-lines">']
     last = len(block.shown) - 1
     for place, index in enumerate(block.shown):
-        text = _inline(block.order[index])
+        text = inline_markdown(block.order[index])
         label = _plain(text)
         up = " disabled" if place == 0 else ""
         down = " disabled" if place == last else ""
@@ -120,7 +121,9 @@ def _number_field(block: QuizBlock) -> list[str]:
     ]
     for side, text in (("low", block.too_low), ("high", block.too_high)):
         if text:
-            parts.append(f'<p class="quiz-miss" data-miss="{side}" hidden>{_inline(text)}</p>')
+            parts.append(
+                f'<p class="quiz-miss" data-miss="{side}" hidden>{inline_markdown(text)}</p>'
+            )
     return parts
 
 
@@ -128,7 +131,7 @@ def _answer(block: QuizBlock) -> list[str]:
     answer = []
     if block.kind == ORDER:
         answer.append('<p>The right order:</p><ol class="quiz-right-order">')
-        answer += [f"<li>{_inline(line)}</li>" for line in block.order]
+        answer += [f"<li>{inline_markdown(line)}</li>" for line in block.order]
         answer.append("</ol>")
     elif block.kind == NUMBER:
         shown = f"{_number(block.answer)} {html.escape(block.unit)}".rstrip()
@@ -143,13 +146,13 @@ def _answer(block: QuizBlock) -> list[str]:
         answer.append('<ul class="quiz-verdicts">')
         for index, choice in enumerate(block.choices):
             verdict = "Right" if choice.right else "Not right"
-            why = f" {_inline(choice.why)}" if choice.why else ""
+            why = f" {inline_markdown(choice.why)}" if choice.why else ""
             answer.append(
                 f'<li data-choice="{index}" data-right="{str(choice.right).lower()}">'
-                f"<strong>{verdict}:</strong> {_inline(choice.text)}"
+                f"<strong>{verdict}:</strong> {inline_markdown(choice.text)}"
                 f'<span class="quiz-choice-why">{why}</span></li>'
             )
         answer.append("</ul>")
     if block.why:
-        answer.append(f'<p class="quiz-why">{_inline(block.why)}</p>')
+        answer.append(f'<p class="quiz-why">{inline_markdown(block.why)}</p>')
     return answer

@@ -30,7 +30,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 
-from lessons import body_limits
+from lessons import block_kinds, body_limits
 from lessons.body_limits import BodyError
 from lessons.claims import Claim, claim_rule, render_claim
 from lessons.demo_blocks import DemoBlock, DemoBlockError, parse_demo_block
@@ -40,7 +40,7 @@ from lessons.quiz_html import quiz_html
 WORDS_PER_MINUTE = 200
 # Bump when a change here alters the HTML: stored lessons are then rendered
 # again by load_lessons (which `make run` calls), without touching their text.
-RENDERER_VERSION = 7
+RENDERER_VERSION = 8
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -73,6 +73,14 @@ class Rendered:
     words: int = 0
     demos: list[str] = field(default_factory=list)
     quizzes: int = 0
+    # What each registered kind of block (lessons.block_kinds) keeps of its blocks, by
+    # kind: an exercise's title and goals, which the server grades runs with.
+    stored: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def exercises(self) -> list[Any]:
+        return self.stored.get("exercise", [])
+
     # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
     claims: list[Claim] = field(default_factory=list)
 
@@ -133,18 +141,19 @@ def _fence_lang(token: Token) -> str:
 def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
     lang = _fence_lang(token)
-    if lang in _BLOCKS:
-        kind, parse = _BLOCKS[lang]
+    other = block_kinds.registered(lang) if lang not in _BLOCKS else None
+    if lang in _BLOCKS or other is not None:
+        kind, parse = _BLOCKS[lang] if other is None else (f"{lang}_blocks", other.parse)
         try:
             block = parse(token.content)
-        except (DemoBlockError, QuizBlockError) as exc:  # to the editor, naming the line
+        except BodyError as exc:  # to the editor, naming the line
             line = token.map[0] + 1 if token.map else None
             raise type(exc)(f"Line {line}: {exc}" if line else str(exc)) from None
-        env[kind].append(block)
-        if kind == "quiz_blocks" and len(env[kind]) > MAX_QUIZZES:
-            raise QuizBlockError(
-                f"Line {token.map[0] + 1}: a lesson may hold at most {MAX_QUIZZES} quiz blocks"
-            )
+        env.setdefault(kind, []).append(block)
+        most = MAX_QUIZZES if other is None else other.most
+        if kind != "demo_blocks" and len(env[kind]) > most:
+            error = QuizBlockError if other is None else other.error
+            raise error(f"Line {token.map[0] + 1}: a lesson may hold at most {most} {lang} blocks")
         # A marker only this render can name; swapped for the block's HTML after nh3.
         return f'<div class="{lang}-slot-{env["nonce"]}-{len(env[kind]) - 1}"></div>\n'
     body = _highlight(token.content, lang, env)
@@ -353,12 +362,24 @@ def render_markdown(text: str) -> Rendered:
     for index, quiz in enumerate(quizzes):
         slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
         safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
+    stored: dict[str, list[Any]] = {}
+    for key, parsed in env.items():
+        other = (
+            block_kinds.registered(key.removesuffix("_blocks")) if key.endswith("_blocks") else None
+        )
+        if other is None:
+            continue
+        for index, block in enumerate(parsed):
+            slot = f'<div class="{other.info}-slot-{env["nonce"]}-{index}"></div>'
+            safe = safe.replace(slot, other.html(block, index), 1)
+        stored[other.info] = [other.stored(block) for block in parsed]
     return Rendered(
         html=safe,
         toc=_toc(tokens),
         words=_count_words(tokens),
         demos=[block.name for block in blocks],
         quizzes=len(quizzes),
+        stored=stored,
         claims=env.get("claims", []),
     )
 

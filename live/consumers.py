@@ -25,6 +25,9 @@ from demos.base import Where
 from demos.registry import get_demo
 from demos.reporting import Event
 from demos.runner import NOT_STARTED, DemoExecution
+from exercises import grading as exercise_grading
+from exercises import selectors as exercise_selectors
+from exercises.blocks import Goal
 from lessons import selectors as lesson_selectors
 from lessons import services as lesson_services
 from live import runtime, services, sharing, shutdown, start_pacing, trace_sending
@@ -54,6 +57,8 @@ class ActiveRun:
     task: asyncio.Task[None] | None = None
     execution: "DemoExecution | SandboxedExecution | None" = None
     cancel_reason: str = field(default="")
+    # The goals of the exercise the run is for, read from the saved lesson, or None.
+    goals: list[Goal] | None = None
     # Set once the run is over and gives back its capacity: nothing is left to
     # cancel, and cancelling its task then would cut that short.
     ending: bool = False
@@ -178,7 +183,10 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
                 f"too many runs started; try again in {max(1, round(wait))} s",
                 request.id,
             )
-        active = ActiveRun(request=request, consumer=self)
+        goals = await self._exercise_goals(request) if request.exercise is not None else None
+        if request.id in self.runs:  # the same id sent again while the goals were read
+            raise ProtocolError("duplicate_id", "a run with this id is already going", request.id)
+        active = ActiveRun(request=request, consumer=self, goals=goals)
         if request.code is not None:
             active.loose_output = []
         self.runs[request.id] = active
@@ -187,6 +195,23 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         # instead of a loop turn later, behind other readers' messages.
         active.task = asyncio.eager_task_factory(asyncio.get_running_loop(), self._run(active))
         self._track(active.task)
+
+    async def _exercise_goals(self, request: RunRequest) -> list[Goal]:
+        ref = request.exercise
+        assert ref is not None
+        user = self.scope.get("user")
+        is_staff = bool(user and user.is_active and user.is_staff)
+        await aclose_old_connections()  # what Channels would have done (live.connection_checks)
+        goals = await exercise_selectors.exercise_goals(
+            lesson_id=ref.lesson, index=ref.index, is_staff=is_staff
+        )
+        if goals is None:
+            raise ProtocolError(
+                "unknown_exercise",
+                f"lesson {ref.lesson} has no exercise {ref.index} (exercises count from 0)",
+                request.id,
+            )
+        return goals
 
     def _cancel(self, request: CancelRequest) -> None:
         active = self.runs.get(request.id)
@@ -281,9 +306,14 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     async def _run(self, active: ActiveRun) -> None:
         request = active.request
         demo = get_demo(request.demo)
-        assert demo is not None  # parse_frame checked it
-        accepted = {"type": "accepted", "id": request.id, "demo": demo.name,
-                    "mode": request.mode, "params": request.params}  # fmt: skip
+        assert demo is not None or request.exercise is not None  # parse_frame checked it
+        accepted: dict[str, Any] = {"type": "accepted", "id": request.id,
+                                    "mode": request.mode, "params": request.params}  # fmt: skip
+        if request.exercise is not None:
+            accepted["exercise"] = {"lesson": request.exercise.lesson,
+                                    "index": request.exercise.index}  # fmt: skip
+        else:
+            accepted["demo"] = demo.name
         if request.code is not None:
             accepted["code"] = True
         self.send_event(accepted)
@@ -319,6 +349,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
                     request.code, request.mode, trace=request.trace, emit=active.emit
                 )
             else:
+                assert demo is not None
                 execution = DemoExecution(
                     demo,
                     request.mode,
@@ -372,6 +403,19 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         if result.error is not None:
             finished["error"] = result.error
         self.send_event(finished)
+        if active.goals is not None:
+            assert isinstance(execution, SandboxedExecution)
+            measured = exercise_grading.measured_run(
+                result, printed=execution.printed, weather=execution.weather,
+                stopped=execution.stopped,
+            )  # fmt: skip
+            self.send_event(exercise_grading.graded_message(request.id, active.goals, measured))
+            # An exercise's runs are the reader's own: not kept, so not shareable, and
+            # an older run under the same id is no longer the one it names.
+            self.shareable.pop(request.id, None)
+            self.shared.pop(request.id, None)
+            return
+        assert demo is not None
         # Queued for storing, and this task ends: the run's objects are let go
         # at once, while the connection still waits for the store (run_tasks).
         stored = services.demo_run_record(

@@ -24,6 +24,7 @@ RUN_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 MODES = ("sync", "async")
 # Lesson ids are PostgreSQL bigints.
 MAX_LESSON_ID = 2**63 - 1
+MAX_EXERCISE_INDEX = 1000
 
 
 class ProtocolError(Exception):
@@ -41,6 +42,15 @@ class ProtocolError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ExerciseRef:
+    """Which exercise a run is graded against: the lesson's id and the block's index (from 0).
+    Only a reference: the goals are read from the saved lesson (exercises.selectors)."""
+
+    lesson: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunRequest:
     id: str
     demo: str
@@ -51,6 +61,8 @@ class RunRequest:
     # The reader's own version of the listing of ``demo``'s ``mode``, run in a
     # sandbox (sandbox/), or None for the demo's own program.
     code: str | None = None
+    # A run of the reader's code for an exercise: graded once over ("graded").
+    exercise: ExerciseRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +163,8 @@ def _parse_lesson_id(value: Any) -> int:
 def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
     if run_id is None:
         raise ProtocolError("bad_message", _ID_RULE)
+    if "exercise" in message:
+        return _parse_exercise_run(message, run_id)
     name = message.get("demo")
     demo = get_demo(name) if isinstance(name, str) else None
     if demo is None:
@@ -180,6 +194,33 @@ def _parse_run(message: dict[str, Any], run_id: str | None) -> RunRequest:
             run_id,
         )
     return RunRequest(id=run_id, demo=demo.name, mode=mode, params=params, trace=trace)
+
+
+def _parse_exercise_run(message: dict[str, Any], run_id: str) -> RunRequest:
+    """A run of the reader's code for an exercise: always traced, in the async mode."""
+    ref = message["exercise"]
+    if not isinstance(ref, dict) or set(ref) != {"lesson", "index"}:
+        raise ProtocolError("bad_message", '"exercise" must be {"lesson": id, "index": n}', run_id)
+    index = ref["index"]
+    if type(index) is not int or not 0 <= index < MAX_EXERCISE_INDEX:
+        raise ProtocolError(
+            "bad_message", '"index" must be the exercise\'s number in the lesson, from 0', run_id
+        )
+    try:
+        lesson = _parse_lesson_id(ref["lesson"])
+    except ProtocolError as error:
+        raise ProtocolError(error.code, error.message, run_id) from None
+    if "demo" in message or message.get("mode", "async") != "async":
+        raise ProtocolError(
+            "bad_message", 'a run for an exercise names no "demo" and runs in "async" mode', run_id
+        )
+    if message.get("trace", True) is not True:
+        raise ProtocolError("bad_message", "a run for an exercise is always traced", run_id)
+    if "code" not in message:
+        raise ProtocolError("bad_message", 'a run for an exercise carries its "code"', run_id)
+    code = _parse_code(message, run_id)
+    return RunRequest(id=run_id, demo="", mode="async", params={}, trace=True, code=code,
+                      exercise=ExerciseRef(lesson=lesson, index=index))  # fmt: skip
 
 
 def _parse_code(message: dict[str, Any], run_id: str) -> str:

@@ -38,6 +38,12 @@ class SandboxedExecution:
         self._control: str | None = None
         self._cancel_reason = ""
         self._cancelled = asyncio.Event()
+        # What the program printed to standard output, in order (bounded by the
+        # sandbox's output limit), and what the runner measured outside it:
+        # what an exercise is graded on (exercises.grading).
+        self.printed: list[str] = []
+        self.weather: dict[str, Any] | None = None
+        self.stopped: str | None = None
 
     def cancel(self, reason: str = "cancelled by the reader") -> None:
         if self._cancelled.is_set():
@@ -90,7 +96,12 @@ class SandboxedExecution:
                 case "sandbox.events":
                     self._relay(message.get("events"))
                 case "sandbox.finished":
-                    return _result(message.get("outcome"), self._cancel_reason)
+                    outcome = message.get("outcome")
+                    if isinstance(outcome, dict):
+                        weather, stopped = outcome.get("weather"), outcome.get("stopped")
+                        self.weather = weather if isinstance(weather, dict) else None
+                        self.stopped = stopped if isinstance(stopped, str) else None
+                    return _result(outcome, self._cancel_reason)
 
     async def _next(self, channel: str, within: float, *, watch_cancel: bool) -> Any:
         """The next message on ``channel``, ``_CANCELLED`` if cancel is asked first
@@ -126,6 +137,8 @@ class SandboxedExecution:
             return
         for event in events:
             if isinstance(event, dict) and event.get("type") in _EVENT_TYPES:
+                if event["type"] == "output" and event.get("stream") != "stderr":
+                    self.printed.append(str(event.get("text", "")))
                 self._emit(event)
 
 

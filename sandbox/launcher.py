@@ -17,8 +17,10 @@ a sandbox that escaped its namespaces would still be nobody. Root's own paths
 read-only, in a private mount namespace made for each launch.
 
 The weather simulator is reached through a Unix socket the runner serves
-(``WeatherBridge``), bound into the sandbox; ``sandbox.inside`` relays the
-site's usual address on the sandbox's loopback to it.
+(``WeatherBridge``, one socket per sandbox slot), bound into the sandbox;
+``sandbox.inside`` relays the site's usual address on the sandbox's loopback
+to it. The bridge counts each run's requests in flight (``WeatherCount``),
+outside the sandbox, for the exercises that grade them.
 
 Nothing that comes out of the sandbox is trusted: events are checked field
 by field (``checked_event``), output is counted and cut off, and whatever the
@@ -29,6 +31,7 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import json
 import logging
 import os
@@ -73,33 +76,107 @@ class Outcome:
     error: dict[str, Any] | None = None
     tasks: list[dict[str, Any]] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
+    # The run's weather requests, counted outside the sandbox (WeatherCount.figures),
+    # or None when the runner has no simulator.
+    weather: dict[str, Any] | None = None
+    # Why the launcher stopped the program ("wall", "output", "cancelled"...), or None.
+    stopped: str | None = None
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+class WeatherCount:
+    """One run's weather requests, counted outside its sandbox, where its code cannot reach.
+
+    A request is in flight from when its first bytes reach the bridge until the
+    first bytes of the simulator's answer come back (the simulator waits out a
+    city's latency before it answers, so this is the time the request waits).
+    Counting is per connection: a client that sends its next request on a kept
+    connection after reading an answer counts it again; one that pipelines
+    several requests at once on one connection counts them as one.
+    """
+
+    __slots__ = ("in_flight", "peak", "peak_at", "requests")
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.peak = 0
+        self.peak_at: float | None = None  # time.perf_counter() of the first peak
+        self.requests = 0
+
+    def asked(self) -> None:
+        self.requests += 1
+        self.in_flight += 1
+        if self.in_flight > self.peak:
+            self.peak = self.in_flight
+            self.peak_at = time.perf_counter()
+
+    def answered(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def figures(self, origin: float | None) -> dict[str, Any]:
+        """The counts for a run's outcome, the peak's moment on the run's clock."""
+        at = None
+        if self.peak_at is not None and origin is not None:
+            at = round(max(0.0, self.peak_at - origin), 4)
+        return {"peak": self.peak, "peak_at": at, "requests": self.requests}
+
+
 class WeatherBridge:
-    """A Unix socket that relays each connection to the weather simulator's TCP address."""
+    """Unix sockets that relay each connection to the weather simulator's TCP address.
+
+    Each sandbox slot has a socket of its own, made when the slot first needs
+    it, so that the requests of the run in a slot are counted apart from every
+    other run's (``WeatherCount``).
+    """
 
     def __init__(self, url: str, folder: Path) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        self.path = folder / "weather.sock"
-        self._server: asyncio.AbstractServer | None = None
+        self.folder = folder
+        self._servers: dict[int, asyncio.AbstractServer] = {}
+        # The count of the run now in each slot; None between runs.
+        self._counts: dict[int, WeatherCount | None] = {}
+
+    def path(self, slot: int) -> Path:
+        return self.folder / f"weather-{slot}.sock"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_unix_server(self._relay, path=str(self.path))
-        # The sandbox's uid is not ours: it must be able to connect.
-        os.chmod(self.path, 0o666)
+        await self.open(0)
+
+    async def open(self, slot: int) -> Path:
+        """The slot's socket, listening."""
+        if slot not in self._servers:
+            path = self.path(slot)
+            self._servers[slot] = await asyncio.start_unix_server(
+                functools.partial(self._relay, slot), path=str(path)
+            )
+            # The sandbox's uid is not ours: it must be able to connect.
+            os.chmod(path, 0o666)
+        return self.path(slot)
+
+    def begin(self, slot: int) -> WeatherCount:
+        """A fresh count for the run starting in ``slot``."""
+        count = self._counts[slot] = WeatherCount()
+        return count
+
+    def end(self, slot: int) -> None:
+        self._counts[slot] = None
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        for server in self._servers.values():
+            server.close()
+        for server in self._servers.values():
+            await server.wait_closed()
 
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _relay(
+        self, slot: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        # The count of the run that made the connection, kept for its life.
+        count = self._counts.get(slot)
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port), 5
@@ -107,10 +184,18 @@ class WeatherBridge:
         except (OSError, TimeoutError):
             writer.close()
             return
+        waiting = False  # a request of this connection is in flight
 
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, up: bool) -> None:
+            nonlocal waiting
             try:
                 while data := await source.read(65536):
+                    if count is not None and up != waiting:
+                        waiting = up
+                        if up:
+                            count.asked()
+                        else:
+                            count.answered()
                     sink.write(data)
                     await sink.drain()
             except (OSError, asyncio.IncompleteReadError):
@@ -119,7 +204,11 @@ class WeatherBridge:
                 with contextlib.suppress(OSError):
                     sink.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
+        finally:
+            if waiting and count is not None:
+                count.answered()  # closed before an answer came: no longer in flight
 
 
 class CpuShare:
@@ -247,7 +336,7 @@ class Launcher:
                 return target
         return path
 
-    def command(self, *, weather: bool) -> list[str]:
+    def command(self, *, weather: bool, slot: int = 0) -> list[str]:
         limits = self.limits
         args = [
             self.bwrap,
@@ -277,7 +366,7 @@ class Launcher:
             args += ["--ro-bind", self._source(f"libraries{i}", path), inside]
             inside_paths.append(inside)
         if weather and self.bridge is not None:
-            args += ["--ro-bind", str(self.bridge.path), INSIDE_WEATHER]
+            args += ["--ro-bind", str(self.bridge.path(slot)), INSIDE_WEATHER]
             args += ["--setenv", "WEATHER_API_URL", self.inside_weather_url()]
         # -I: no environment variables, no user site, no script folder on the
         # path; -B: nothing to write; -u: what it prints leaves at once.
@@ -373,6 +462,7 @@ class _Run:
         self.tasks: dict[int, dict[str, Any]] = {}
         self.trace: list[dict[str, Any]] | None = [] if trace else None
         self.process: asyncio.subprocess.Process | None = None
+        self.weather: WeatherCount | None = None
 
     def now(self) -> float:
         if self.origin is None:
@@ -387,12 +477,15 @@ class _Run:
         request: dict[str, Any] = {"code": code, "mode": mode, "trace": trace,
                                    "max_records": self.limits.trace_records,
                                    "events_fd": events_write}  # fmt: skip
-        if weather and launcher.bridge is not None:
+        bridge = launcher.bridge if weather else None
+        if bridge is not None:
             port = urlsplit(launcher.inside_weather_url()).port
             request["weather"] = {"port": port, "socket": INSIDE_WEATHER}
+            await bridge.open(slot)
+            self.weather = bridge.begin(slot)
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *launcher.command(weather=weather),
+                *launcher.command(weather=weather, slot=slot),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -405,6 +498,8 @@ class _Run:
             )
         except BaseException:
             os.close(events_read)
+            if bridge is not None:
+                bridge.end(slot)
             raise
         finally:
             os.close(events_write)
@@ -412,6 +507,8 @@ class _Run:
         try:
             return await self._watch(process, request, events_read, stop)
         finally:
+            if bridge is not None:
+                bridge.end(slot)
             if process.returncode is None:
                 _kill(process)
                 with contextlib.suppress(ProcessLookupError):
@@ -570,6 +667,13 @@ class _Run:
                 self.send(event)
 
     def _outcome(self, returncode: int | None) -> Outcome:
+        outcome = self._ending(returncode)
+        outcome.stopped = self.stopped
+        if self.weather is not None:
+            outcome.weather = self.weather.figures(self.origin)
+        return outcome
+
+    def _ending(self, returncode: int | None) -> Outcome:
         limits = self.limits
         elapsed = self.exit_elapsed
         if elapsed is None:

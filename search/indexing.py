@@ -19,10 +19,14 @@ _BLOCKS = {
     "p", "div", "pre", "li", "td", "th", "dt", "dd", "br", "blockquote", "section", "label",
     "legend", "summary", "details", "tr", "h2", "h3", "h4", "h5", "h6", "hr", "button",
 }  # fmt: skip
-# Markup a reader never reads as the lesson, the same in every demo or quiz: a
-# demo's no-script note, a quiz's buttons ("Check", "Move up"), its "Question 1"
-# and its "More than one choice is right" hint.
-_SKIPPED_CLASSES = {"demo-fallback", "quiz-control", "quiz-check", "quiz-kicker", "quiz-hint"}
+# Markup a reader never reads as the lesson, the same in every demo, quiz or
+# exercise: a demo's no-script note, a quiz's buttons ("Check", "Move up"), its
+# "Question 1" and its "More than one choice is right" hint, an exercise's
+# controls ("Run my version") and its "Exercise 1".
+_SKIPPED_CLASSES = {
+    "demo-fallback", "quiz-control", "quiz-check", "quiz-kicker", "quiz-hint",
+    "exercise-control", "exercise-kicker",
+}  # fmt: skip
 # The sections every lesson ends with: its links, its summary, its questions.
 # Short and full of the lesson's words, they won bm25's length normalisation
 # over the teaching ("Further reading" came first for "cancel"); they are still

@@ -2,7 +2,8 @@
 
 From the bottom up: ``demos`` and ``weathersim`` (no Django, no other package
 of the site), ``sandbox`` (on ``demos`` alone), ``lessons``, then ``live`` and
-``search`` (each on ``lessons``, neither on the other), ``rooms`` (on ``live``),
+``search`` (each on ``lessons``, neither on the other; ``exercises``, on
+``lessons``, sits between it and ``live``), ``rooms`` (on ``live``),
 and ``tutorialsite``,
 which wires them all. Every import statement counts, at
 module level or inside a function.
@@ -15,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_PACKAGES = (
-    "demos", "weathersim", "sandbox", "lessons", "live", "rooms", "search", "tutorialsite"
+    "demos", "weathersim", "sandbox", "lessons", "exercises", "live", "rooms", "search",
+    "tutorialsite",
 )  # fmt: skip
 DJANGO = ("django", "channels", "daphne", "asgiref")
 
@@ -43,11 +45,12 @@ FORBIDDEN = {
     ),
     # A runner host holds no secret: no Django, no settings (channels_redis alone).
     "sandbox": (*DJANGO, "weathersim", "lessons", "live", "rooms", "search", "tutorialsite"),
-    "lessons": ("weathersim", "sandbox", "live", "rooms", "search", "tutorialsite"),
+    "lessons": ("weathersim", "sandbox", "exercises", "live", "rooms", "search", "tutorialsite"),
+    "exercises": ("weathersim", "sandbox", "live", "rooms", "search", "tutorialsite"),
     "live": ("weathersim", "rooms", "search", "tutorialsite"),
     # Rooms extend the demo socket (live) for a lesson's readers.
     "rooms": ("weathersim", "sandbox", "search", "tutorialsite"),
-    "search": ("weathersim", "sandbox", "live", "rooms", "tutorialsite"),
+    "search": ("weathersim", "sandbox", "exercises", "live", "rooms", "tutorialsite"),
     "tutorialsite": (),
 }
 

@@ -40,6 +40,7 @@ ERROR_CODES = {
     "rate_limited",
     "unknown_run",
     "unknown_lesson",
+    "unknown_exercise",
     "watch_limit",
     "unavailable",
 }
@@ -141,10 +142,31 @@ def watch_frames(draw, lesson_ids: list[int]) -> str:
     return json.dumps(frame)
 
 
+@st.composite
+def exercise_frames(draw, lesson_ids: list[int]) -> str:
+    """A run for an exercise: of a lesson that exists (holding none), or of nothing valid."""
+    reference = draw(
+        st.one_of(
+            st.fixed_dictionaries(
+                {"lesson": st.one_of(st.sampled_from(lesson_ids), hostile_numbers, weird_text),
+                 "index": st.one_of(st.just(0), hostile_numbers, weird_text)}
+            ),
+            hostile_values,
+            st.dictionaries(weird_text, hostile_values, max_size=3),
+        )
+    )  # fmt: skip
+    code = draw(st.one_of(st.just("print(1)\n"), weird_text, hostile_numbers))
+    frame = {"type": "run", "id": draw(run_ids), "exercise": reference, "code": code}
+    if draw(st.booleans()):
+        frame[draw(st.sampled_from(["demo", "mode", "trace", "params"]))] = draw(hostile_values)
+    return json.dumps(frame)
+
+
 def frames(lesson_ids: list[int]) -> st.SearchStrategy[dict]:
     text_frames = st.one_of(
         protocol_frames(),
         watch_frames(lesson_ids),
+        exercise_frames(lesson_ids),
         json_values.map(json.dumps),
         st.text(max_size=200),  # mostly not JSON at all
         deep_nesting(),

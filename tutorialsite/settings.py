@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "tutorialsite",  # the site's own checks and the serve command
     "lessons",
+    "exercises",
     "live",
     "rooms",
     "search",

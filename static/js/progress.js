@@ -1,7 +1,9 @@
 /* The reader's progress, kept in this browser only: no account, nothing sent.
  *
  * Per lesson (by its id): when it was opened, whether its end was reached,
- * how many demo runs finished, and the last verdict on each of its questions.
+ * how many demo runs finished, the last verdict on each of its questions, and
+ * which of its exercises were passed (exercise.js grades nothing itself: the
+ * server's verdict comes as an "exercise:passed" event).
  * The course page shows each lesson's state, the home page offers to go on
  * with the last lesson opened, and "Start over" clears one lesson or all.
  *
@@ -87,6 +89,10 @@ export function describe(lesson, questions) {
     const right = verdicts.filter((verdict) => verdict === "right").length;
     parts.push(`${right} of ${questions} question${questions === 1 ? "" : "s"} right`);
   }
+  const passed = Object.keys(lesson.exercises ?? {}).length;
+  if (lesson.exerciseCount > 0 && passed) {
+    parts.push(`${passed} of ${lesson.exerciseCount} exercise${lesson.exerciseCount === 1 ? "" : "s"} passed`);
+  }
   if (lesson.runs) parts.push(`${lesson.runs} demo run${lesson.runs === 1 ? "" : "s"}`);
   return parts.join(" · ");
 }
@@ -97,12 +103,19 @@ export function followLesson(progress, article) {
   const id = article.dataset.lessonId;
   const title = article.querySelector("h1")?.textContent.trim() ?? "";
   const quizzes = [...article.querySelectorAll(".quiz[data-quiz]")];
+  const exercises = [...article.querySelectorAll(".exercise[data-exercise]")];
   progress.update(id, (lesson, data) => {
-    Object.assign(lesson, { title, url: window.location.pathname, questions: quizzes.length });
+    Object.assign(lesson, {
+      title,
+      url: window.location.pathname,
+      questions: quizzes.length,
+      exerciseCount: exercises.length,
+    });
     lesson.opened = Date.now();
     data.last = id;
   });
   showEarlierAnswers(progress.lesson(id), quizzes);
+  showEarlierPasses(progress.lesson(id), exercises);
 
   // Read once the end of the text has been on screen.
   const end = article.querySelector(".lesson-body")?.lastElementChild;
@@ -121,10 +134,17 @@ export function followLesson(progress, article) {
     const { number, right } = event.detail;
     progress.update(id, (lesson) => (lesson.quizzes[number] = right ? "right" : "wrong"));
   });
+  article.addEventListener("exercise:passed", (event) => {
+    const { number } = event.detail;
+    progress.update(id, (lesson) => {
+      lesson.exercises ??= {};
+      lesson.exercises[number] = "passed";
+    });
+  });
   const reset = article.querySelector("[data-progress-reset]");
   if (reset) {
     offerStartOver(reset, {
-      ask: "Clear what this browser kept about this lesson: read, demo runs and your answers?",
+      ask: "Clear what this browser kept about this lesson: read, demo runs, your answers and exercises?",
       done: "Cleared. This lesson starts afresh when you next open it.",
       clear: () => progress.forget(id),
     });
@@ -140,6 +160,15 @@ function showEarlierAnswers(lesson, quizzes) {
     kicker.append(
       h("span", { class: "quiz-before", text: verdict === "right" ? " · right last time" : " · not yet right" }),
     );
+  });
+}
+
+function showEarlierPasses(lesson, exercises) {
+  exercises.forEach((section, index) => {
+    const kicker = section.querySelector(".exercise-kicker");
+    if (lesson?.exercises?.[index + 1] !== "passed" || !kicker) return;
+    section.dataset.before = "passed";
+    kicker.append(h("span", { class: "exercise-before", text: " · passed before" }));
   });
 }
 

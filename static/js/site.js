@@ -33,6 +33,18 @@ if (demos.length) {
   );
 }
 
+// Graded exercises run on the same socket as the demos.
+const exercises = [...document.querySelectorAll(".exercise[data-exercise]")];
+const exerciseLesson = document.querySelector("article.lesson[data-lesson-id]");
+if (exercises.length && exerciseLesson) {
+  Promise.all([import("./exercise.js"), import("./demo-socket.js")]).then(([{ setUpExercises }, { sharedSocket }]) =>
+    setUpExercises(exercises, {
+      socket: sharedSocket(document.body.dataset.demoSocket || "/ws/demos/"),
+      lessonId: exerciseLesson.dataset.lessonId,
+    }),
+  );
+}
+
 // A shared run's page replays it; it reads without this.
 const sharedRun = document.querySelector("article[data-shared-run]");
 if (sharedRun) import("./replay.js").then(({ mountReplay }) => mountReplay(sharedRun));
