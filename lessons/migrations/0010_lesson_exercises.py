@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lessons', '0008_lesson_body_help'),
+        ('lessons', '0009_claim_check'),
     ]
 
     operations = [
