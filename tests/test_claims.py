@@ -231,7 +231,9 @@ def test_check_claims_prints_a_table_when_every_claim_holds(course, capsys):
 
     out = capsys.readouterr().out
     assert re.search(
-        r"basics/claimed\s+sleep sync \(tasks=2, seconds=0.05\)\s+0.1 s ±40%\s+0.1\d s\s+1\s+ok",
+        # Runs: 1, or up to 3 when a busy machine made a measurement miss.
+        r"basics/claimed\s+sleep sync \(tasks=2, seconds=0.05\)\s+0.1 s ±40%\s+0.1\d s"
+        r"\s+[123]\s+ok",
         out,
     )
     assert "up to 3 times in all" in out
