@@ -108,6 +108,26 @@ async def test_sharing_a_run_again_gives_the_same_address():
     assert await DemoRun.objects.filter(share_token__isnull=False).acount() == 1
 
 
+async def test_a_run_id_used_again_shares_the_new_run_not_the_one_shared_before():
+    ws = await connect()
+    await finish_run(ws, "r")
+    first = await share(ws, "r")
+    await finish_run(ws, "r")
+    second = await share(ws, "r")
+    await ws.disconnect()
+    assert first["url"] != second["url"]
+    assert await DemoRun.objects.filter(share_token__isnull=False).acount() == 2
+
+
+@override_settings(DEMO_SHARE_RATE_LIMIT=(1, 3600.0))
+async def test_sharing_a_run_again_does_not_count_against_the_limit():
+    ws = await connect()
+    await finish_run(ws, "r")
+    answers = [await share(ws, "r") for _ in range(3)]
+    await ws.disconnect()
+    assert [answer["type"] for answer in answers] == ["shared"] * 3
+
+
 async def test_each_shared_run_gets_its_own_long_random_token():
     ws = await connect()
     urls = []
@@ -164,6 +184,20 @@ def test_pruning_keeps_shared_runs_and_prunes_the_others_as_before():
 
     kept = set(DemoRun.objects.values_list("pk", flat=True))
     assert kept == {oldest.pk, runs[-2].pk, runs[-1].pk}
+
+
+def test_shared_runs_do_not_take_the_places_of_the_newest_runs_kept():
+    runs = DemoRun.objects.bulk_create(
+        DemoRun(demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[])
+        for _ in range(6)
+    )
+    newest = runs[-1]
+    DemoRun.objects.filter(pk=newest.pk).update(share_token=sharing.new_token())
+
+    prune_runs(keep=2)
+
+    kept = set(DemoRun.objects.values_list("pk", flat=True))
+    assert kept == {runs[-3].pk, runs[-2].pk, newest.pk}
 
 
 # The page -------------------------------------------------------------------------
