@@ -220,12 +220,17 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
     async def _shared(self, request: ShareRequest, stored: asyncio.Future[int | None]) -> None:
         # Shielded: the writer's future is awaited by the connection as well.
         run_id = await asyncio.shield(stored)
-        try:
-            token = (
-                None
-                if run_id is None
-                else await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
+        if run_id is None:  # its writer gave up: asking again cannot help
+            self.send_event(
+                ProtocolError(
+                    "unavailable",
+                    "the run could not be stored, so it cannot be shared; run it again to share it",
+                    request.id,
+                ).as_message()
             )
+            return
+        try:
+            token = await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
         except Exception:  # the database: the reader may try again
             logger.warning("could not share run %s", run_id, exc_info=True)
             token = None

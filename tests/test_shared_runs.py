@@ -1,6 +1,7 @@
 """Sharing a finished run: only one's own, at an unguessable address, kept, and
 readable without JavaScript."""
 
+import asyncio
 import json
 
 import pytest
@@ -9,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from lessons.models import Lesson
-from live import replay, sharing
+from live import replay, services, sharing
 from live.models import DemoRun
 from live.run_pruning import prune_runs
 from tests.sockets import HEADERS
@@ -140,6 +141,22 @@ async def test_each_shared_run_gets_its_own_long_random_token():
     assert len(set(tokens)) == 3
     # token_urlsafe: 4 characters for every 3 bytes, so at least 128 bits each.
     assert all(len(token) * 6 >= 128 and len(token) >= 32 for token in tokens)
+
+
+async def test_a_run_that_could_not_be_stored_says_to_run_it_again(monkeypatch):
+    def never_stored(**_):
+        lost = asyncio.get_running_loop().create_future()
+        lost.set_result(None)  # what the writer gives once every attempt failed
+        return lost
+
+    monkeypatch.setattr(services, "demo_run_record", never_stored)
+    ws = await connect()
+    await finish_run(ws, "r")
+    answer = await share(ws, "r")
+    await ws.disconnect()
+    assert answer["code"] == "unavailable"
+    assert "run it again" in answer["message"]
+    assert "try again" not in answer["message"]
 
 
 @override_settings(DEMO_SHARE_RATE_LIMIT=(2, 3600.0))
