@@ -30,7 +30,7 @@ from lessons import services as lesson_services
 from live import runtime, services, sharing, shutdown, start_pacing, trace_sending
 from live.channel_layer import LAYER_ERRORS
 from live.connection_checks import WithoutConnectionChecks
-from live.limits import Gate, Unavailable, client_key
+from live.limits import Gate, StartLimit, Unavailable, client_key
 from live.protocol import (
     CancelRequest,
     ProtocolError,
@@ -168,16 +168,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             )
         # Awaited here, before the run exists: one short Redis call when the
         # limit is shared, so receive stays quick and the checks above still hold.
-        try:
-            wait = await runtime.rate_limiter().admit(self.client_key)
-        except Unavailable as error:
-            raise _unavailable(request, error) from None
-        if wait:
-            raise ProtocolError(
-                "rate_limited",
-                f"too many runs started; try again in {max(1, round(wait))} s",
-                request.id,
-            )
+        await self._admit(runtime.rate_limiter(), request, "too many runs started")
         active = ActiveRun(request=request, consumer=self)
         if request.code is not None:
             active.loose_output = []
@@ -204,16 +195,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         if url := self.shared.get(request.id):
             self.send_event({"type": "shared", "id": request.id, "url": url})
             return
-        try:
-            wait = await runtime.share_limiter().admit(self.client_key)
-        except Unavailable as error:
-            raise _unavailable(request, error) from None
-        if wait:
-            raise ProtocolError(
-                "rate_limited",
-                f"too many runs shared; try again in {max(1, round(wait))} s",
-                request.id,
-            )
+        await self._admit(runtime.share_limiter(), request, "too many runs shared")
         # In a task of its own: the run may still be on its way to the database.
         self._track(asyncio.ensure_future(self._shared(request, stored)))
 
@@ -244,6 +226,19 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         url = sharing.run_url(token)
         self.shared[request.id] = url
         self.send_event({"type": "shared", "id": request.id, "url": url})
+
+    async def _admit(
+        self, limiter: StartLimit, request: RunRequest | ShareRequest, refusal: str
+    ) -> None:
+        """Count the request against ``limiter``, or refuse it with when to retry."""
+        try:
+            wait = await limiter.admit(self.client_key)
+        except Unavailable as error:
+            raise _unavailable(request, error) from None
+        if wait:
+            raise ProtocolError(
+                "rate_limited", f"{refusal}; try again in {max(1, round(wait))} s", request.id
+            )
 
     async def _watch(self, request: WatchRequest) -> None:
         lesson = request.lesson
