@@ -366,6 +366,31 @@ async def test_a_readers_program_keeps_what_it_printed_outside_its_tasks_for_its
     assert outputs == [(None, "before"), (0, "inside"), (None, "oops")]
 
 
+def test_a_run_that_printed_a_flood_lists_a_bounded_part_and_replays_it_all(
+    client, html, monkeypatch
+):
+    monkeypatch.setattr(replay, "MAX_LISTED_TASKS", 2)
+    monkeypatch.setattr(replay, "MAX_LISTED_LINES", 5)
+    timeline = [
+        {"task": n, "start": 0.0, "end": 0.1, "ok": True,
+         "output": [[0.01 * line, f"task {n} line {line}"] for line in range(4)]}
+        for n in range(3)
+    ]  # fmt: skip
+    loose = [[0.2, f"loose {n}", "stdout"] for n in range(3)]
+    run = shared(code="print()\n", params={}, timeline=timeline, output=loose)
+
+    page = html(client.get(f"/runs/{run.share_token}/"))
+
+    record = page.find("section", class_="replay-record")
+    assert len(record.find_all("li")) == 5
+    assert len(record.find("tbody").find_all("tr")) == 2
+    assert "3 more lines not listed here" in record.find("tr", data_task="1").text
+    assert "Not listed here: 1 more task and 10 more printed lines." in record.text
+    assert page.find("dd", data_fact="tasks").text == "3"
+    data = json.loads(page.find("script", id="replay-data").text)
+    assert sum(message["type"] == "output" for message in data["messages"]) == 15
+
+
 def test_a_readers_output_cannot_break_out_of_the_replay_data(client, html):
     hostile = "</script><script>alert(1)</script><!--"
     run = shared(code="print('x')\n", params={}, output=[[0.1, hostile, "stdout"]])
