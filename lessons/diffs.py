@@ -13,9 +13,9 @@ from typing import Literal
 
 # Unchanged lines kept around each change; longer unchanged stretches are folded.
 CONTEXT_LINES = 3
-# difflib without its junk heuristic costs up to ~16 ms for 500 lines a side (two
-# symbols repeated); with it, ~10 ms for 2,000. Beyond that a middle is shown as
-# replaced wholesale, which is true, only less precise.
+# difflib without its junk heuristic costs up to ~30 ms for 500 lines a side (a
+# few symbols in random order); with it, up to ~30 ms for 2,000. Beyond that a
+# middle is shown as replaced wholesale, which is true, only less precise.
 EXACT_ALIGNED_LINES = 500
 MAX_ALIGNED_LINES = 2_000
 # Added and removed lines kept in one diff; the rest are counted, not shown.

@@ -10,7 +10,7 @@ from django.conf import settings
 from lessons import content_loader
 from lessons.content_loader import ContentError, LoadOutcome
 from lessons.diffs import LineDiff, line_diff
-from lessons.models import Lesson
+from lessons.models import Course, Lesson
 
 # The fields besides the body whose changes the history lists, in the form's order.
 COMPARED_FIELDS = ("course", "title", "slug", "summary", "status", "position")
@@ -46,11 +46,21 @@ def compare(old: Any, new: Any, fields: tuple[str, ...] = COMPARED_FIELDS) -> Co
 
 def _shown(obj: Any, name: str) -> str:
     if name == "course":
-        return str(obj.course)
+        return _course_shown(obj)
     value = getattr(obj, name)
     if name == "status":
         return str(Lesson.Status(value).label)
     return str(value)
+
+
+def _course_shown(obj: Any) -> str:
+    # An old version may name a course deleted since (once its lessons moved):
+    # its history keeps the id, without a constraint.
+    try:
+        course = obj.course
+    except Course.DoesNotExist:
+        course = None
+    return str(course) if course is not None else f"a deleted course (id {obj.course_id})"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from lessons import services as lesson_services
 from live import runtime, services, sharing, shutdown, start_pacing, trace_sending
 from live.channel_layer import LAYER_ERRORS
 from live.connection_checks import WithoutConnectionChecks
-from live.limits import Gate, Unavailable, client_key
+from live.limits import Gate, StartLimit, Unavailable, client_key
 from live.protocol import (
     CancelRequest,
     ProtocolError,
@@ -173,16 +173,7 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             )
         # Awaited here, before the run exists: one short Redis call when the
         # limit is shared, so receive stays quick and the checks above still hold.
-        try:
-            wait = await runtime.rate_limiter().admit(self.client_key)
-        except Unavailable as error:
-            raise _unavailable(request, error) from None
-        if wait:
-            raise ProtocolError(
-                "rate_limited",
-                f"too many runs started; try again in {max(1, round(wait))} s",
-                request.id,
-            )
+        await self._admit(runtime.rate_limiter(), request, "too many runs started")
         goals = await self._exercise_goals(request) if request.exercise is not None else None
         if request.id in self.runs:  # the same id sent again while the goals were read
             raise ProtocolError("duplicate_id", "a run with this id is already going", request.id)
@@ -229,28 +220,24 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         if url := self.shared.get(request.id):
             self.send_event({"type": "shared", "id": request.id, "url": url})
             return
-        try:
-            wait = await runtime.share_limiter().admit(self.client_key)
-        except Unavailable as error:
-            raise _unavailable(request, error) from None
-        if wait:
-            raise ProtocolError(
-                "rate_limited",
-                f"too many runs shared; try again in {max(1, round(wait))} s",
-                request.id,
-            )
+        await self._admit(runtime.share_limiter(), request, "too many runs shared")
         # In a task of its own: the run may still be on its way to the database.
         self._track(asyncio.ensure_future(self._shared(request, stored)))
 
     async def _shared(self, request: ShareRequest, stored: asyncio.Future[int | None]) -> None:
         # Shielded: the writer's future is awaited by the connection as well.
         run_id = await asyncio.shield(stored)
-        try:
-            token = (
-                None
-                if run_id is None
-                else await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
+        if run_id is None:  # its writer gave up: asking again cannot help
+            self.send_event(
+                ProtocolError(
+                    "unavailable",
+                    "the run could not be stored, so it cannot be shared; run it again to share it",
+                    request.id,
+                ).as_message()
             )
+            return
+        try:
+            token = await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
         except Exception:  # the database: the reader may try again
             logger.warning("could not share run %s", run_id, exc_info=True)
             token = None
@@ -264,6 +251,19 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
         url = sharing.run_url(token)
         self.shared[request.id] = url
         self.send_event({"type": "shared", "id": request.id, "url": url})
+
+    async def _admit(
+        self, limiter: StartLimit, request: RunRequest | ShareRequest, refusal: str
+    ) -> None:
+        """Count the request against ``limiter``, or refuse it with when to retry."""
+        try:
+            wait = await limiter.admit(self.client_key)
+        except Unavailable as error:
+            raise _unavailable(request, error) from None
+        if wait:
+            raise ProtocolError(
+                "rate_limited", f"{refusal}; try again in {max(1, round(wait))} s", request.id
+            )
 
     async def _watch(self, request: WatchRequest) -> None:
         lesson = request.lesson

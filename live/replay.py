@@ -8,7 +8,7 @@ to the same code that drew the live run (static/js/replay.js).
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,11 @@ from lessons.models import Lesson
 from live.models import DemoRun
 
 RSQUO = "\u2019"  # the typographic apostrophe the pages use
+# What the page lists for reading without JavaScript is bounded: a reader's
+# program may start tens of thousands of tasks or print some 65,000 lines, and
+# listing every one took seconds to render. The replay's data keeps them all.
+MAX_LISTED_TASKS = 500
+MAX_LISTED_LINES = 1_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class TaskLine:
     ok: bool | None
     error: str
     output: list[tuple[float, str]]
+    unlisted_lines: int = 0  # printed, but past what the page lists (MAX_LISTED_LINES)
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,10 @@ class Replay:
     status_text: str
     elapsed: float
     code: str
-    tasks: list[TaskLine]
+    task_count: int
+    tasks: list[TaskLine]  # the first MAX_LISTED_TASKS, with their first lines
     loose_output: list[tuple[float, str, str]]
+    unlisted_text: str  # what the lists leave out, or ""
     again_url: str | None
     again_text: str
     data: dict[str, Any]
@@ -85,20 +93,21 @@ def replay_of(run: DemoRun, *, lesson: Lesson | None) -> Replay:
     whose = f"A reader{RSQUO}s version of " if is_reader_code else ""
     title = f"{whose}{demo_title}, {run.mode}: {status_text}"
     params_text = ", ".join(f"{name}={_value_text(value)}" for name, value in run.params.items())
-    tasks = [_task_line(record) for record in run.timeline if isinstance(record, dict)]
+    all_tasks = [_task_line(record) for record in run.timeline if isinstance(record, dict)]
     own = f"a reader{RSQUO}s own version of " if is_reader_code else ""
     description = (
         f"A recorded run of {own}the "
         f"{run.mode} version of “{demo_title}”"
-        f"{f' ({params_text})' if params_text else ''}: {len(tasks)} "
-        f"{'task' if len(tasks) == 1 else 'tasks'}, {status_text} on the server. "
+        f"{f' ({params_text})' if params_text else ''}: {len(all_tasks)} "
+        f"{'task' if len(all_tasks) == 1 else 'tasks'}, {status_text} on the server. "
         "Replay it step by step, then run it yourself."
     )
-    loose = [
+    all_loose = [
         (float(line[0]), str(line[1]), str(line[2]))
         for line in run.output or []
         if isinstance(line, list) and len(line) == 3
     ]
+    tasks, loose, unlisted_text = _listed(all_tasks, all_loose)
     again_url, again_text = _again(run, lesson)
     return Replay(
         title=title,
@@ -111,8 +120,10 @@ def replay_of(run: DemoRun, *, lesson: Lesson | None) -> Replay:
         status_text=status_text,
         elapsed=run.elapsed,
         code=code,
+        task_count=len(all_tasks),
         tasks=tasks,
         loose_output=loose,
+        unlisted_text=unlisted_text,
         again_url=again_url,
         again_text=again_text,
         data={
@@ -126,6 +137,31 @@ def replay_of(run: DemoRun, *, lesson: Lesson | None) -> Replay:
             "trace": run.trace,
         },
     )
+
+
+def _listed(
+    tasks: list[TaskLine], loose: list[tuple[float, str, str]]
+) -> tuple[list[TaskLine], list[tuple[float, str, str]], str]:
+    """The tasks and lines the page lists (at most MAX_LISTED_*), and what it leaves out."""
+    budget = MAX_LISTED_LINES
+    listed = []
+    for task in tasks[:MAX_LISTED_TASKS]:
+        shown = task.output[: max(0, budget)]
+        listed.append(replace(task, output=shown, unlisted_lines=len(task.output) - len(shown)))
+        budget -= len(listed[-1].output)
+    listed_loose = loose[: max(0, budget)]
+    lines = sum(len(task.output) for task in tasks) + len(loose)
+    lines_left = lines - sum(len(task.output) for task in listed) - len(listed_loose)
+    tasks_left = len(tasks) - len(listed)
+    left = [
+        f"{count:,} more {word if count == 1 else word + 's'}"
+        for count, word in ((tasks_left, "task"), (lines_left, "printed line"))
+        if count
+    ]
+    if not left:
+        return listed, listed_loose, ""
+    text = f"Not listed here: {' and '.join(left)}. The replay shows every one."
+    return listed, listed_loose, text
 
 
 def messages_of(run: DemoRun) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ mode are kept: the pages show a median of recent runs, and older rows are
 needed by nobody. The "ok" runs among those deleted are added to
 ``DemoRunTally`` in the same transaction, so "Runs so far" still counts every
 run ever finished. Runs a reader shared (live.sharing) are the exception: their
-address was handed out, so they are kept, and count neither way.
+address was handed out, so they are kept whatever their age, take no place
+among the newest kept, and are counted as stored runs, never in the tally.
 
 Each demo and mode is pruned in transactions of its own, each deleting at
 most ``BATCH`` runs, oldest first, so that a large backlog (a first deploy

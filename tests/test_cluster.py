@@ -63,6 +63,15 @@ def test_the_local_configuration_is_refused_when_production_lost_a_line_it_repla
         render_site(edited, SOCKETS, "127.0.0.1", 8000)
 
 
+def test_the_long_search_request_line_is_let_through_whichever_server_is_the_default(settings):
+    # nginx reads a request line with the default server's buffers, before the
+    # Host picks this site's server, so a setting inside it may never apply.
+    setting = re.search(r"^(\s*)large_client_header_buffers (\d+) (\d+)k;", PRODUCTION, re.M)
+    assert setting is not None
+    assert setting[1] == "", "large_client_header_buffers must be outside the server block"
+    assert int(setting[3]) * 1024 > settings.LONG_QUERY_STRING_BYTES["/search/"]
+
+
 def test_serve_refuses_several_processes_without_redis(settings):
     settings.REDIS_URL = ""
     with pytest.raises(CommandError, match="set REDIS_URL"):

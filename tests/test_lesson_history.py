@@ -207,6 +207,31 @@ def test_a_change_of_course_is_named_by_the_courses_titles(
     assert "Going further" in table.text
 
 
+def test_a_course_deleted_since_is_named_as_deleted_in_the_history_and_revert(
+    editor_client, lessons, form_fields, html
+):
+    further = Course.objects.create(title="Going further", slug="further")
+    first = lessons.intro.course
+    for lesson in Lesson.objects.filter(course=first):
+        edit(editor_client, lesson, form_fields, course=str(further.pk))
+    first_id = first.pk
+    first.delete()  # its lessons moved: the history's earlier versions still name it
+    lesson = lessons.intro
+    original = lesson.history.earliest()
+
+    history = editor_client.get(history_url(lesson))
+    revert = editor_client.get(revert_url(lesson, original.history_id))
+
+    assert history.status_code == 200
+    assert revert.status_code == 200
+    newest = html(history).find("li", class_="lesson-version")
+    changed = newest.find("table", class_="field-changes")
+    assert f"a deleted course (id {first_id})" in changed.text
+    assert "None" not in changed.text
+    section = html(revert).find("section", class_="revert-changes")
+    assert f"a deleted course (id {first_id})" in section.text
+
+
 def test_hostile_html_in_a_body_is_shown_escaped_in_the_history(
     editor_client, lessons, form_fields
 ):

@@ -1,6 +1,7 @@
 """Sharing a finished run: only one's own, at an unguessable address, kept, and
 readable without JavaScript."""
 
+import asyncio
 import json
 
 import pytest
@@ -9,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from lessons.models import Lesson
-from live import replay, sharing
+from live import replay, services, sharing
 from live.models import DemoRun
 from live.run_pruning import prune_runs
 from tests.sockets import HEADERS
@@ -108,6 +109,26 @@ async def test_sharing_a_run_again_gives_the_same_address():
     assert await DemoRun.objects.filter(share_token__isnull=False).acount() == 1
 
 
+async def test_a_run_id_used_again_shares_the_new_run_not_the_one_shared_before():
+    ws = await connect()
+    await finish_run(ws, "r")
+    first = await share(ws, "r")
+    await finish_run(ws, "r")
+    second = await share(ws, "r")
+    await ws.disconnect()
+    assert first["url"] != second["url"]
+    assert await DemoRun.objects.filter(share_token__isnull=False).acount() == 2
+
+
+@override_settings(DEMO_SHARE_RATE_LIMIT=(1, 3600.0))
+async def test_sharing_a_run_again_does_not_count_against_the_limit():
+    ws = await connect()
+    await finish_run(ws, "r")
+    answers = [await share(ws, "r") for _ in range(3)]
+    await ws.disconnect()
+    assert [answer["type"] for answer in answers] == ["shared"] * 3
+
+
 async def test_each_shared_run_gets_its_own_long_random_token():
     ws = await connect()
     urls = []
@@ -120,6 +141,22 @@ async def test_each_shared_run_gets_its_own_long_random_token():
     assert len(set(tokens)) == 3
     # token_urlsafe: 4 characters for every 3 bytes, so at least 128 bits each.
     assert all(len(token) * 6 >= 128 and len(token) >= 32 for token in tokens)
+
+
+async def test_a_run_that_could_not_be_stored_says_to_run_it_again(monkeypatch):
+    def never_stored(**_):
+        lost = asyncio.get_running_loop().create_future()
+        lost.set_result(None)  # what the writer gives once every attempt failed
+        return lost
+
+    monkeypatch.setattr(services, "demo_run_record", never_stored)
+    ws = await connect()
+    await finish_run(ws, "r")
+    answer = await share(ws, "r")
+    await ws.disconnect()
+    assert answer["code"] == "unavailable"
+    assert "run it again" in answer["message"]
+    assert "try again" not in answer["message"]
 
 
 @override_settings(DEMO_SHARE_RATE_LIMIT=(2, 3600.0))
@@ -164,6 +201,20 @@ def test_pruning_keeps_shared_runs_and_prunes_the_others_as_before():
 
     kept = set(DemoRun.objects.values_list("pk", flat=True))
     assert kept == {oldest.pk, runs[-2].pk, runs[-1].pk}
+
+
+def test_shared_runs_do_not_take_the_places_of_the_newest_runs_kept():
+    runs = DemoRun.objects.bulk_create(
+        DemoRun(demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[])
+        for _ in range(6)
+    )
+    newest = runs[-1]
+    DemoRun.objects.filter(pk=newest.pk).update(share_token=sharing.new_token())
+
+    prune_runs(keep=2)
+
+    kept = set(DemoRun.objects.values_list("pk", flat=True))
+    assert kept == {runs[-3].pk, runs[-2].pk, newest.pk}
 
 
 # The page -------------------------------------------------------------------------
@@ -313,6 +364,31 @@ async def test_a_readers_program_keeps_what_it_printed_outside_its_tasks_for_its
     ]  # fmt: skip
     outputs = [(m["task"], m["text"]) for m in replay.messages_of(run) if m["type"] == "output"]
     assert outputs == [(None, "before"), (0, "inside"), (None, "oops")]
+
+
+def test_a_run_that_printed_a_flood_lists_a_bounded_part_and_replays_it_all(
+    client, html, monkeypatch
+):
+    monkeypatch.setattr(replay, "MAX_LISTED_TASKS", 2)
+    monkeypatch.setattr(replay, "MAX_LISTED_LINES", 5)
+    timeline = [
+        {"task": n, "start": 0.0, "end": 0.1, "ok": True,
+         "output": [[0.01 * line, f"task {n} line {line}"] for line in range(4)]}
+        for n in range(3)
+    ]  # fmt: skip
+    loose = [[0.2, f"loose {n}", "stdout"] for n in range(3)]
+    run = shared(code="print()\n", params={}, timeline=timeline, output=loose)
+
+    page = html(client.get(f"/runs/{run.share_token}/"))
+
+    record = page.find("section", class_="replay-record")
+    assert len(record.find_all("li")) == 5
+    assert len(record.find("tbody").find_all("tr")) == 2
+    assert "3 more lines not listed here" in record.find("tr", data_task="1").text
+    assert "Not listed here: 1 more task and 10 more printed lines." in record.text
+    assert page.find("dd", data_fact="tasks").text == "3"
+    data = json.loads(page.find("script", id="replay-data").text)
+    assert sum(message["type"] == "output" for message in data["messages"]) == 15
 
 
 def test_a_readers_output_cannot_break_out_of_the_replay_data(client, html):

@@ -43,6 +43,7 @@ import { ProgramEditor } from "./program-editor.js";
 import { currentOrder, makeOrderable, markAgainst, orderableItem } from "./orderable.js";
 import { newRunId, Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
+import { runPanes } from "./run-panes.js";
 import { SourceView } from "./source-view.js";
 import { Timeline } from "./timeline.js";
 
@@ -203,20 +204,7 @@ export class DemoWidget {
         this.speedup,
         Object.values(this.shares).map((share) => share.element),
       ),
-      h(
-        "div",
-        { class: "demo-pane demo-timeline-pane" },
-        h("div", { class: "pane-head" }, h("p", { class: "pane-title" }, "Timeline"), this.table.toggle),
-        this.timeline.element,
-        this.table.wrap,
-        this.inspector.element,
-      ),
-      h(
-        "div",
-        { class: "demo-pane demo-console-pane" },
-        h("div", { class: "pane-head" }, h("p", { class: "pane-title", id: consoleLabelId }, "Console")),
-        this.console.element,
-      ),
+      runPanes(this, consoleLabelId),
     );
     const code = h(
       "div",

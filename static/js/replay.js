@@ -21,6 +21,7 @@ import { inSentence, seconds } from "./format.js";
 import { Inspector } from "./inspector.js";
 import { Run, RunStatus } from "./run.js";
 import { RunTable } from "./run-table.js";
+import { runPanes } from "./run-panes.js";
 import { SourceView } from "./source-view.js";
 import { Timeline } from "./timeline.js";
 
@@ -133,20 +134,7 @@ export class ReplayPlayer {
       h(
         "div",
         { class: "replay-layout" },
-        h(
-          "div",
-          { class: "demo-pane demo-timeline-pane" },
-          h("div", { class: "pane-head" }, h("p", { class: "pane-title" }, "Timeline"), this.table.toggle),
-          this.timeline.element,
-          this.table.wrap,
-          this.inspector.element,
-        ),
-        h(
-          "div",
-          { class: "demo-pane demo-console-pane" },
-          h("div", { class: "pane-head" }, h("p", { class: "pane-title", id: consoleLabelId }, "Console")),
-          this.console.element,
-        ),
+        runPanes(this, consoleLabelId),
       ),
     );
     this.slot.replaceChildren(this.element);

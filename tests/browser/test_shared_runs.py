@@ -185,13 +185,13 @@ def test_the_replay_works_from_the_keyboard(new_page, shared_link) -> None:
     expect(player.root).to_have_attribute("data-position", "2")
 
 
-def shared_readers_program(site: Site) -> str:
+def shared_readers_program(site: Site, output: tuple[str, ...] = ("my own version",)) -> str:
     """A reader's program run and shared from the sleep lesson, stored as the site would."""
     token = secrets.token_urlsafe(24)
+    lines = [[0.0004 * (n + 1), text, "stdout"] for n, text in enumerate(output)]
     run = {
         "demo": "sleep", "mode": "async", "params": {}, "status": "ok", "elapsed": 0.3021,
-        "timeline": [], "code": READERS_PROGRAM, "output": [[0.0004, "my own version", "stdout"]],
-        "share_token": token,
+        "timeline": [], "code": READERS_PROGRAM, "output": lines, "share_token": token,
     }  # fmt: skip
     script = (
         "import json; from live.models import DemoRun; from lessons.models import Lesson; "
@@ -220,3 +220,28 @@ def test_a_readers_program_opens_in_the_editor_and_leaves_their_draft(new_page, 
     expect(editor.locator(".editor-message")).to_contain_text("Your own draft is kept")
     page.wait_for_timeout(600)  # past the editor's save delay
     assert page.evaluate(f"localStorage.getItem({json.dumps(DRAFT_KEY)})") == mine
+
+
+HOSTILE_OUTPUT = (
+    "</script><script>alert(1)</script>",
+    "<!--<script>alert(2)",
+    "one\u2028two\u2029three",
+    "<img src=x onerror=alert(3)>",
+)
+
+
+def test_a_programs_hostile_output_is_replayed_as_plain_text(new_page, site) -> None:
+    link = shared_readers_program(site, HOSTILE_OUTPUT)
+    page = new_page(viewport=DESKTOP)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(link)
+    player = Player(page)
+    for _ in HOSTILE_OUTPUT:
+        player.button("Next event").click()
+    expect(player.console_lines()).to_have_count(len(HOSTILE_OUTPUT))
+    shown = [line.text_content() for line in player.console_lines().all()]
+    for text, line in zip(HOSTILE_OUTPUT, shown, strict=True):
+        assert text in line, (text, line)
+    assert page.locator("article img").count() == 0
+    assert dialogs == []
