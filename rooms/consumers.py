@@ -136,11 +136,13 @@ class RoomDemoConsumer(DemoConsumer):
             raise ProtocolError("not_staff", "only staff can open a room")
         if not await lesson_selectors.lesson_is_visible(lesson_id=request.lesson, is_staff=True):
             raise ProtocolError("unknown_lesson", f"there is no lesson {request.lesson}")
+        # An expired room is closed here, so opening never hands back one about to end.
+        found = await selectors.teacher_room(teacher_id=user.pk, lesson_id=request.lesson)
         if request.resume:
-            room = await services.room_of_teacher(teacher_id=user.pk, lesson_id=request.lesson)
-            if room is None or selectors.status_now(room) != "open":
+            if found is None:
                 self.send_event({"type": "room_none"})
                 return
+            room = found
         else:
             room, _ = await services.room_open(teacher_id=user.pk, lesson_id=request.lesson)
         await self._stop_following()

@@ -36,6 +36,15 @@ async def room_by_code(*, code: str) -> Found:
     )
 
 
+async def teacher_room(*, teacher_id: int, lesson_id: int) -> Room | None:
+    """The teacher's open room of the lesson, closing it first if it ran idle or too long."""
+    room = await services.room_of_teacher(teacher_id=teacher_id, lesson_id=lesson_id)
+    if room is not None and status_now(room) == "expired":
+        await services.room_close(room_id=room.pk, reason="idle")
+        return None
+    return room
+
+
 async def room_status_now(*, room_id: int) -> str:
     room = await Room.objects.filter(pk=room_id).afirst()
     return "unknown" if room is None else status_now(room)

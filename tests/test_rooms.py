@@ -466,6 +466,24 @@ async def test_a_teacher_who_reloads_finds_the_same_room(lessons, editor_client)
     await other.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_teacher_opening_past_a_room_s_time_gets_a_new_room(
+    lessons, editor_client, editor, settings
+):
+    settings.ROOM_MAX_SECONDS = 60
+    long_ago = timezone.now() - timedelta(seconds=120)
+    stale = await Room.objects.acreate(
+        code="ACDEFGHJ", lesson=lessons.intro, teacher=editor, last_active_at=long_ago
+    )
+    await Room.objects.filter(pk=stale.pk).aupdate(opened_at=long_ago)
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    assert opened["code"] != "ACDE-FGHJ"  # not the old room, which would end at the next tick
+    await stale.arefresh_from_db()
+    assert stale.close_reason == "idle"
+    await teacher.disconnect()
+
+
 # ---------------------------------------------------------------------------
 # The join link
 
