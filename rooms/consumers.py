@@ -131,8 +131,9 @@ class RoomDemoConsumer(DemoConsumer):
 
     # The teacher's side --------------------------------------------------------
     async def _open(self, request: RoomRequest) -> None:
-        user = self.scope.get("user")
-        if not (user and user.is_active and user.is_staff):
+        session = self.scope.get("session")
+        user = await selectors.staff_user_now(session_key=session and session.session_key)
+        if user is None:
             raise ProtocolError("not_staff", "only staff can open a room")
         if not await lesson_selectors.lesson_is_visible(lesson_id=request.lesson, is_staff=True):
             raise ProtocolError("unknown_lesson", f"there is no lesson {request.lesson}")

@@ -9,8 +9,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from live.models import DemoRun
@@ -247,6 +249,23 @@ async def test_only_staff_can_open_a_room(lessons, reader_client):
     assert not await Room.objects.aexists()
     for ws in (anonymous, signed_in):
         await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.parametrize("change", ["demoted", "logged_out"])
+async def test_a_socket_whose_staff_session_ended_cannot_open_a_room(
+    lessons, editor_client, editor, change
+):
+    ws = await connect("10.1.0.100", session=editor_client.cookies["sessionid"].value)
+    if change == "demoted":
+        await get_user_model().objects.filter(pk=editor.pk).aupdate(is_staff=False)
+    else:
+        await sync_to_async(editor_client.logout)()
+    await send(ws, type="room_open", lesson=lessons.intro.pk)
+    assert (await ws.receive_json_from())["code"] == "not_staff"
+    assert not await Room.objects.aexists()
+    await ws.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
