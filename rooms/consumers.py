@@ -35,7 +35,7 @@ from live.protocol import ProtocolError
 from rooms import codes, runtime, selectors, services
 from rooms.hub import RoomHub, followers_group, hub_for, teacher_group
 from rooms.models import Room
-from rooms.protocol import RoomRequest, parse_room_frame
+from rooms.protocol import MAX_GUESSES_PER_ROUND, RoomRequest, parse_room_frame
 from rooms.state import RoomLog, histogram
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class Following:
     hub: RoomHub
     code: str
     teacher: str
+    guess_round: int = 0  # the round of the guesses counted
+    guesses: int = 0
 
 
 class RoomDemoConsumer(DemoConsumer):
@@ -395,6 +397,13 @@ class RoomDemoConsumer(DemoConsumer):
         if not hub.asking:
             raise ProtocolError("not_asking", "the teacher is not asking for guesses now")
         round_no = hub.round
+        if following.guess_round != round_no:
+            following.guess_round, following.guesses = round_no, 0
+        if following.guesses >= MAX_GUESSES_PER_ROUND:
+            raise ProtocolError(
+                "rate_limited", f"at most {MAX_GUESSES_PER_ROUND} guesses a round; the last counts"
+            )
+        following.guesses += 1
         await services.guess_record(
             room_id=hub.room_id, round_no=round_no, voter=self.channel_name,
             seconds=request.seconds,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from live.models import DemoRun
 from rooms import codes, runtime
 from rooms.models import Guess, Room
+from rooms.protocol import MAX_GUESSES_PER_ROUND
 from rooms.state import Cursor, RoomLog, histogram, room_status
 from tests import services
 from tests.sockets import HEADERS
@@ -414,6 +415,31 @@ async def test_the_teacher_sees_guesses_then_the_measured_time(lessons, editor_c
     assert (await until(followers[0], "error"))["code"] == "not_asking"
     assert await Guess.objects.acount() == 3
     for ws in (teacher, *followers):
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_follower_s_guesses_are_bounded_in_each_round(lessons, editor_client):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    for round_no in (1, 2):
+        await send(teacher, type="room_ask")
+        await room_items(follower, "asking")
+        for n in range(MAX_GUESSES_PER_ROUND):
+            await send(follower, type="room_guess", seconds=1 + n)
+            assert (await until(follower, "room_guessed"))["round"] == round_no
+        await send(follower, type="room_guess", seconds=9)
+        assert (await until(follower, "error"))["code"] == "rate_limited"
+    # The teacher's charts: each round's start, then one for each counted guess.
+    charts = [
+        await until(teacher, "room_histogram") for _ in range(2 * (1 + MAX_GUESSES_PER_ROUND))
+    ]
+    assert await teacher.receive_nothing(timeout=0.3)
+    assert charts[-1]["histogram"]["count"] == 1
+    assert charts[-1]["histogram"]["median"] == MAX_GUESSES_PER_ROUND  # the last counted
+    assert await Guess.objects.acount() == 2
+    for ws in (teacher, follower):
         await ws.disconnect()
 
 
