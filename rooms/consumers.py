@@ -46,6 +46,7 @@ class Teaching:
     room_id: int
     code: str
     log: RoomLog
+    section: str = ""
     round: int = 0
     asking: bool = False
     question: str = ""
@@ -166,6 +167,7 @@ class RoomDemoConsumer(DemoConsumer):
             room_id=room.pk,
             code=room.code,
             log=RoomLog(epoch=secrets.token_hex(6), size=settings.ROOM_LOG_ITEMS),
+            section=room.section,
             round=room.round,
             asking=room.asking,
             question=room.question,
@@ -209,6 +211,7 @@ class RoomDemoConsumer(DemoConsumer):
 
     async def _section(self, request: RoomRequest) -> None:
         teaching = self._teacher()
+        teaching.section = request.section
         await services.room_touch(room_id=teaching.room_id, section=request.section)
         self._publish({"kind": "section", "section": request.section})
         self.send_event({"type": "room_section", "section": request.section})
@@ -339,8 +342,8 @@ class RoomDemoConsumer(DemoConsumer):
             reply["items"] = items
         else:
             reply["seq"] = log.seq
-            reply["state"] = {"section": "", "round": teaching.round, "asking": teaching.asking,
-                              "question": teaching.question}  # fmt: skip
+            reply["state"] = {"section": teaching.section, "round": teaching.round,
+                              "asking": teaching.asking, "question": teaching.question}  # fmt: skip
         try:
             await self.channel_layer.send(message["reply_to"], reply)
         except (*LAYER_ERRORS, ChannelFull):  # the follower asks again

@@ -498,6 +498,27 @@ async def test_a_follower_who_joins_late_gets_what_the_room_has_said(lessons, ed
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+async def test_a_follower_past_the_kept_items_gets_the_room_as_it_is(
+    lessons, editor_client, settings
+):
+    settings.ROOM_LOG_ITEMS = 3
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    for section in ("one", "two", "three", "four"):
+        await send(teacher, type="room_section", section=section)
+        await until(teacher, "room_section")
+    await send(teacher, type="room_ask", question="How long?")
+    await until(teacher, "room_histogram")
+    follower, _ = await join(opened["code"])
+    items = await room_items(follower, "state")
+    state = {key: value for key, value in items[-1].items() if key != "seq"}
+    assert state == {"kind": "state", "section": "four", "round": 1, "asking": True,
+                     "question": "How long?"}  # fmt: skip
+    for ws in (teacher, follower):
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_a_teacher_who_reloads_finds_the_same_room(lessons, editor_client):
     teacher, opened = await open_room(editor_client, lessons.intro)
     await teacher.disconnect()
