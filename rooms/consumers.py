@@ -77,6 +77,13 @@ class RoomDemoConsumer(DemoConsumer):
         await self._stop_teaching()
         await self._stop_following()
 
+    async def stop_for_restart(self, reason: str) -> None:
+        # No disconnect may follow before the process exits: leave the room's
+        # groups now. The room stays open; the pages resume or join it again.
+        await self._stop_teaching()
+        await self._stop_following()
+        await super().stop_for_restart(reason)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             request = parse_room_frame(text_data)
@@ -389,8 +396,8 @@ class RoomDemoConsumer(DemoConsumer):
 
     async def _stop_following(self) -> None:
         following, self.following = self.following, None
-        if following is not None:
-            following.hub.remove(self)
+        if following is not None and (leaving := following.hub.remove(self)) is not None:
+            await leaving
 
     async def _guess(self, request: RoomRequest) -> None:
         following = self.following

@@ -15,6 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from live import shutdown
 from live.models import DemoRun
 from rooms import codes, runtime
 from rooms.models import Guess, Room
@@ -548,6 +549,25 @@ async def test_a_teacher_opening_past_a_room_s_time_gets_a_new_room(
     await stale.arefresh_from_db()
     assert stale.close_reason == "idle"
     await teacher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_stopping_process_leaves_its_rooms_groups(lessons, editor_client):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    await room_items(follower, "state")
+    room = await Room.objects.aget()
+    layer = get_channel_layer()
+    assert layer.groups[f"room-{room.pk}"]
+    assert layer.groups[f"room-{room.pk}-teacher"]
+    # No disconnect follows a restart's close: the process is about to exit.
+    await shutdown.stop_all(grace=5)
+    assert not layer.groups.get(f"room-{room.pk}")
+    assert not layer.groups.get(f"room-{room.pk}-teacher")
+    await Room.objects.filter(pk=room.pk, closed_at=None).aget()  # still open, to resume
+    for ws in (teacher, follower):
+        await ws.disconnect()
 
 
 # ---------------------------------------------------------------------------
