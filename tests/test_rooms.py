@@ -355,6 +355,25 @@ async def test_joins_are_rate_limited_per_address(lessons, settings):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+async def test_a_class_behind_one_address_can_all_follow_the_join_link(
+    lessons, editor_client, async_client
+):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    ws = await connect("127.0.0.1")  # the test client's address: a school behind one NAT
+    answers = []
+    for _ in range(30):  # each reader: the link's page, then that page's socket joins
+        assert (await async_client.get(opened["url"])).status_code == 302
+        await send(ws, type="room_join", code=opened["code"])
+        while (answer := await ws.receive_json_from())["type"] not in ("room_joined", "error"):
+            pass
+        answers.append(answer.get("code"))
+    assert answers == [opened["code"]] * 30
+    for socket in (teacher, ws):
+        await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_an_idle_room_ends_by_itself(lessons, editor_client, quick_rooms):
     quick_rooms.ROOM_IDLE_SECONDS = 0.3
     teacher, opened = await open_room(editor_client, lessons.intro)
