@@ -130,10 +130,11 @@ class RoomHub:
             if "items" in message:
                 fresh, gap = self.cursor.take(message["epoch"], message["items"])
                 self._pass_on(fresh)
-            else:
-                self.cursor.reset(message["epoch"], message["seq"])
+            elif self.cursor.reset(message["epoch"], message["seq"]):
                 self._pass_on([{"seq": message["seq"], "kind": "state", **message["state"]}])
                 gap = False
+            else:
+                return  # a snapshot of a numbering left behind
             if not gap and self.resync is not None:
                 self.resync.cancel()
                 self.resync = None

@@ -126,6 +126,19 @@ def test_a_new_numbering_is_taken_only_from_its_start():
     assert cursor.take("new", [first, second]) == ([first, second], False)
 
 
+def test_a_numbering_left_behind_is_never_taken_up_again():
+    # Both teacher's pages may answer one request for missed items during a takeover.
+    cursor = Cursor()
+    old, new = RoomLog(epoch="old", size=100), RoomLog(epoch="new", size=100)
+    old_items = [old.add({"kind": "state"}), old.add({"kind": "section"})]
+    new_items = [new.add({"kind": "state"}), new.add({"kind": "section"})]
+    assert cursor.take("old", old_items[:1]) == (old_items[:1], False)
+    assert cursor.take("new", new_items) == (new_items, False)
+    assert cursor.take("old", old_items) == ([], False)  # late: dropped, nothing to ask
+    assert not cursor.behind("old", old.seq)
+    assert (cursor.epoch, cursor.seq) == ("new", 2)
+
+
 def test_the_log_says_when_what_was_missed_is_no_longer_kept():
     log = RoomLog(epoch="e", size=3)
     for n in range(10):
