@@ -411,7 +411,8 @@ class RoomDemoConsumer(DemoConsumer):
             following.guess_round, following.guesses = round_no, 0
         if following.guesses >= MAX_GUESSES_PER_ROUND:
             raise ProtocolError(
-                "rate_limited", f"at most {MAX_GUESSES_PER_ROUND} guesses a round; the last counts"
+                "too_many_guesses",
+                f"at most {MAX_GUESSES_PER_ROUND} guesses a round; your last one counts",
             )
         following.guesses += 1
         await services.guess_record(

@@ -463,7 +463,7 @@ async def test_a_follower_s_guesses_are_bounded_in_each_round(lessons, editor_cl
             await send(follower, type="room_guess", seconds=1 + n)
             assert (await until(follower, "room_guessed"))["round"] == round_no
         await send(follower, type="room_guess", seconds=9)
-        assert (await until(follower, "error"))["code"] == "rate_limited"
+        assert (await until(follower, "error"))["code"] == "too_many_guesses"
     # The teacher's charts: each round's start, then one for each counted guess.
     charts = [
         await until(teacher, "room_histogram") for _ in range(2 * (1 + MAX_GUESSES_PER_ROUND))

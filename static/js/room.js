@@ -320,7 +320,7 @@ class FollowerBanner {
       case "error":
         if (message.code === "unknown_room" || message.code === "room_closed" || message.code === "rate_limited") {
           this.ended(message.message.charAt(0).toUpperCase() + message.message.slice(1) + ".");
-        } else if (message.code === "not_asking" || (message.code === "bad_message" && this.following)) {
+        } else if (["not_asking", "too_many_guesses"].includes(message.code) || (message.code === "bad_message" && this.following)) {
           this.note.textContent = message.message;
         }
         break;
