@@ -35,7 +35,7 @@ from live.protocol import ProtocolError
 from rooms import codes, runtime, selectors, services
 from rooms.hub import RoomHub, followers_group, hub_for, teacher_group
 from rooms.models import Room
-from rooms.protocol import RoomRequest, parse_room_frame
+from rooms.protocol import MAX_GUESSES_PER_ROUND, RoomRequest, parse_room_frame
 from rooms.state import RoomLog, histogram
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class Teaching:
     room_id: int
     code: str
     log: RoomLog
+    section: str = ""
     round: int = 0
     asking: bool = False
     question: str = ""
@@ -63,6 +64,8 @@ class Following:
     hub: RoomHub
     code: str
     teacher: str
+    guess_round: int = 0  # the round of the guesses counted
+    guesses: int = 0
 
 
 class RoomDemoConsumer(DemoConsumer):
@@ -73,6 +76,13 @@ class RoomDemoConsumer(DemoConsumer):
         await super().disconnect(code)
         await self._stop_teaching()
         await self._stop_following()
+
+    async def stop_for_restart(self, reason: str) -> None:
+        # No disconnect may follow before the process exits: leave the room's
+        # groups now. The room stays open; the pages resume or join it again.
+        await self._stop_teaching()
+        await self._stop_following()
+        await super().stop_for_restart(reason)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -131,16 +141,19 @@ class RoomDemoConsumer(DemoConsumer):
 
     # The teacher's side --------------------------------------------------------
     async def _open(self, request: RoomRequest) -> None:
-        user = self.scope.get("user")
-        if not (user and user.is_active and user.is_staff):
+        session = self.scope.get("session")
+        user = await selectors.staff_user_now(session_key=session and session.session_key)
+        if user is None:
             raise ProtocolError("not_staff", "only staff can open a room")
         if not await lesson_selectors.lesson_is_visible(lesson_id=request.lesson, is_staff=True):
             raise ProtocolError("unknown_lesson", f"there is no lesson {request.lesson}")
+        # An expired room is closed here, so opening never hands back one about to end.
+        found = await selectors.teacher_room(teacher_id=user.pk, lesson_id=request.lesson)
         if request.resume:
-            room = await services.room_of_teacher(teacher_id=user.pk, lesson_id=request.lesson)
-            if room is None or selectors.status_now(room) != "open":
+            if found is None:
                 self.send_event({"type": "room_none"})
                 return
+            room = found
         else:
             room, _ = await services.room_open(teacher_id=user.pk, lesson_id=request.lesson)
         await self._stop_following()
@@ -161,6 +174,7 @@ class RoomDemoConsumer(DemoConsumer):
             room_id=room.pk,
             code=room.code,
             log=RoomLog(epoch=secrets.token_hex(6), size=settings.ROOM_LOG_ITEMS),
+            section=room.section,
             round=room.round,
             asking=room.asking,
             question=room.question,
@@ -204,6 +218,7 @@ class RoomDemoConsumer(DemoConsumer):
 
     async def _section(self, request: RoomRequest) -> None:
         teaching = self._teacher()
+        teaching.section = request.section
         await services.room_touch(room_id=teaching.room_id, section=request.section)
         self._publish({"kind": "section", "section": request.section})
         self.send_event({"type": "room_section", "section": request.section})
@@ -334,8 +349,8 @@ class RoomDemoConsumer(DemoConsumer):
             reply["items"] = items
         else:
             reply["seq"] = log.seq
-            reply["state"] = {"section": "", "round": teaching.round, "asking": teaching.asking,
-                              "question": teaching.question}  # fmt: skip
+            reply["state"] = {"section": teaching.section, "round": teaching.round,
+                              "asking": teaching.asking, "question": teaching.question}  # fmt: skip
         try:
             await self.channel_layer.send(message["reply_to"], reply)
         except (*LAYER_ERRORS, ChannelFull):  # the follower asks again
@@ -381,8 +396,8 @@ class RoomDemoConsumer(DemoConsumer):
 
     async def _stop_following(self) -> None:
         following, self.following = self.following, None
-        if following is not None:
-            following.hub.remove(self)
+        if following is not None and (leaving := following.hub.remove(self)) is not None:
+            await leaving
 
     async def _guess(self, request: RoomRequest) -> None:
         following = self.following
@@ -392,6 +407,14 @@ class RoomDemoConsumer(DemoConsumer):
         if not hub.asking:
             raise ProtocolError("not_asking", "the teacher is not asking for guesses now")
         round_no = hub.round
+        if following.guess_round != round_no:
+            following.guess_round, following.guesses = round_no, 0
+        if following.guesses >= MAX_GUESSES_PER_ROUND:
+            raise ProtocolError(
+                "too_many_guesses",
+                f"at most {MAX_GUESSES_PER_ROUND} guesses a round; your last one counts",
+            )
+        following.guesses += 1
         await services.guess_record(
             room_id=hub.room_id, round_no=round_no, voter=self.channel_name,
             seconds=request.seconds,

@@ -61,10 +61,10 @@ class RoomHub:
         if self.items:
             send({"type": "room", "code": self.shown, "items": list(self.items)})
 
-    def remove(self, key: object) -> None:
+    def remove(self, key: object) -> asyncio.Future[None] | None:
+        """Drop a follower; the last one stops the hub: its leaving the group, to await."""
         self.followers.pop(key, None)
-        if not self.followers:
-            self.stop()
+        return None if self.followers else self.stop()
 
     # Life -------------------------------------------------------------------
     async def start(self) -> None:
@@ -73,15 +73,17 @@ class RoomHub:
         self.tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._watch())]
         self._ask_replay()  # everything the teacher's socket published, from its item 1
 
-    def stop(self) -> None:
+    def stop(self) -> asyncio.Future[None] | None:
         _hubs.pop(self.room_id, None)
         for task in [*self.tasks, self.resync]:
             if task is not None:
                 task.cancel()
-        if self.channel:
-            leaving = asyncio.ensure_future(self._leave_group())
-            _leaving.add(leaving)
-            leaving.add_done_callback(_leaving.discard)
+        if not self.channel:
+            return None
+        leaving = asyncio.ensure_future(self._leave_group())
+        _leaving.add(leaving)
+        leaving.add_done_callback(_leaving.discard)
+        return leaving
 
     async def _leave_group(self) -> None:
         try:
@@ -128,10 +130,11 @@ class RoomHub:
             if "items" in message:
                 fresh, gap = self.cursor.take(message["epoch"], message["items"])
                 self._pass_on(fresh)
-            else:
-                self.cursor.reset(message["epoch"], message["seq"])
+            elif self.cursor.reset(message["epoch"], message["seq"]):
                 self._pass_on([{"seq": message["seq"], "kind": "state", **message["state"]}])
                 gap = False
+            else:
+                return  # a snapshot of a numbering left behind
             if not gap and self.resync is not None:
                 self.resync.cancel()
                 self.resync = None

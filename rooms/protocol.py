@@ -17,6 +17,8 @@ from rooms import codes
 SECTION_ID = re.compile(r"\A[A-Za-z][A-Za-z0-9_-]{0,99}\Z")
 MAX_GUESS_SECONDS = 3600
 MAX_QUESTION = 200
+# A follower may change its mind, but each guess is a write and a chart for the teacher.
+MAX_GUESSES_PER_ROUND = 5
 
 
 @dataclass(frozen=True)

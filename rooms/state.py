@@ -55,6 +55,8 @@ class Cursor:
 
     epoch: str = ""
     seq: int = 0
+    # Numberings moved on from: a late batch of one is stale, never a new start.
+    left: deque[str] = field(default_factory=lambda: deque(maxlen=16))
 
     def take(self, epoch: str, items: list[Item]) -> tuple[list[Item], bool]:
         """The items to pass on, in order, and whether some before them are missing.
@@ -63,9 +65,11 @@ class Cursor:
         (it will come again with the missing ones). A new epoch starts at 1.
         """
         if epoch != self.epoch:
+            if epoch in self.left:
+                return [], False
             if not items or items[0]["seq"] != 1:
                 return [], True
-            self.epoch, self.seq = epoch, 0
+            self._move_to(epoch, 0)
         fresh = []
         for item in items:
             if item["seq"] <= self.seq:
@@ -78,10 +82,20 @@ class Cursor:
 
     def behind(self, epoch: str, seq: int) -> bool:
         """Whether the teacher's latest item (a tick says which) is one this follower lacks."""
+        if epoch in self.left:
+            return False
         return epoch != self.epoch or seq > self.seq
 
-    def reset(self, epoch: str, seq: int) -> None:
-        """Start over from a snapshot of the room taken at ``seq``."""
+    def reset(self, epoch: str, seq: int) -> bool:
+        """Start over from a snapshot of the room taken at ``seq``; False if it is stale."""
+        if epoch in self.left:
+            return False
+        self._move_to(epoch, seq)
+        return True
+
+    def _move_to(self, epoch: str, seq: int) -> None:
+        if self.epoch and epoch != self.epoch:
+            self.left.append(self.epoch)
         self.epoch, self.seq = epoch, seq
 
 

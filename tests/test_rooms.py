@@ -9,13 +9,17 @@ import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from live import shutdown
 from live.models import DemoRun
 from rooms import codes, runtime
 from rooms.models import Guess, Room
+from rooms.protocol import MAX_GUESSES_PER_ROUND
 from rooms.state import Cursor, RoomLog, histogram, room_status
 from tests import services
 from tests.sockets import HEADERS
@@ -120,6 +124,19 @@ def test_a_new_numbering_is_taken_only_from_its_start():
     first, second = log.add({"kind": "state"}), log.add({"kind": "section"})
     assert cursor.take("new", [second]) == ([], True)
     assert cursor.take("new", [first, second]) == ([first, second], False)
+
+
+def test_a_numbering_left_behind_is_never_taken_up_again():
+    # Both teacher's pages may answer one request for missed items during a takeover.
+    cursor = Cursor()
+    old, new = RoomLog(epoch="old", size=100), RoomLog(epoch="new", size=100)
+    old_items = [old.add({"kind": "state"}), old.add({"kind": "section"})]
+    new_items = [new.add({"kind": "state"}), new.add({"kind": "section"})]
+    assert cursor.take("old", old_items[:1]) == (old_items[:1], False)
+    assert cursor.take("new", new_items) == (new_items, False)
+    assert cursor.take("old", old_items) == ([], False)  # late: dropped, nothing to ask
+    assert not cursor.behind("old", old.seq)
+    assert (cursor.epoch, cursor.seq) == ("new", 2)
 
 
 def test_the_log_says_when_what_was_missed_is_no_longer_kept():
@@ -251,6 +268,23 @@ async def test_only_staff_can_open_a_room(lessons, reader_client):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.parametrize("change", ["demoted", "logged_out"])
+async def test_a_socket_whose_staff_session_ended_cannot_open_a_room(
+    lessons, editor_client, editor, change
+):
+    ws = await connect("10.1.0.100", session=editor_client.cookies["sessionid"].value)
+    if change == "demoted":
+        await get_user_model().objects.filter(pk=editor.pk).aupdate(is_staff=False)
+    else:
+        await sync_to_async(editor_client.logout)()
+    await send(ws, type="room_open", lesson=lessons.intro.pk)
+    assert (await ws.receive_json_from())["code"] == "not_staff"
+    assert not await Room.objects.aexists()
+    await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_a_teacher_s_run_reaches_every_follower_in_order_and_runs_once(
     lessons, editor_client, quick_rooms
 ):
@@ -334,6 +368,25 @@ async def test_joins_are_rate_limited_per_address(lessons, settings):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+async def test_a_class_behind_one_address_can_all_follow_the_join_link(
+    lessons, editor_client, async_client
+):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    ws = await connect("127.0.0.1")  # the test client's address: a school behind one NAT
+    answers = []
+    for _ in range(30):  # each reader: the link's page, then that page's socket joins
+        assert (await async_client.get(opened["url"])).status_code == 302
+        await send(ws, type="room_join", code=opened["code"])
+        while (answer := await ws.receive_json_from())["type"] not in ("room_joined", "error"):
+            pass
+        answers.append(answer.get("code"))
+    assert answers == [opened["code"]] * 30
+    for socket in (teacher, ws):
+        await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_an_idle_room_ends_by_itself(lessons, editor_client, quick_rooms):
     quick_rooms.ROOM_IDLE_SECONDS = 0.3
     teacher, opened = await open_room(editor_client, lessons.intro)
@@ -400,6 +453,31 @@ async def test_the_teacher_sees_guesses_then_the_measured_time(lessons, editor_c
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+async def test_a_follower_s_guesses_are_bounded_in_each_round(lessons, editor_client):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    for round_no in (1, 2):
+        await send(teacher, type="room_ask")
+        await room_items(follower, "asking")
+        for n in range(MAX_GUESSES_PER_ROUND):
+            await send(follower, type="room_guess", seconds=1 + n)
+            assert (await until(follower, "room_guessed"))["round"] == round_no
+        await send(follower, type="room_guess", seconds=9)
+        assert (await until(follower, "error"))["code"] == "too_many_guesses"
+    # The teacher's charts: each round's start, then one for each counted guess.
+    charts = [
+        await until(teacher, "room_histogram") for _ in range(2 * (1 + MAX_GUESSES_PER_ROUND))
+    ]
+    assert await teacher.receive_nothing(timeout=0.3)
+    assert charts[-1]["histogram"]["count"] == 1
+    assert charts[-1]["histogram"]["median"] == MAX_GUESSES_PER_ROUND  # the last counted
+    assert await Guess.objects.acount() == 2
+    for ws in (teacher, follower):
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_a_follower_that_misses_messages_gets_them_again_in_order(
     lessons, editor_client, quick_rooms, monkeypatch
 ):
@@ -453,6 +531,27 @@ async def test_a_follower_who_joins_late_gets_what_the_room_has_said(lessons, ed
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_rooms")
+async def test_a_follower_past_the_kept_items_gets_the_room_as_it_is(
+    lessons, editor_client, settings
+):
+    settings.ROOM_LOG_ITEMS = 3
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    for section in ("one", "two", "three", "four"):
+        await send(teacher, type="room_section", section=section)
+        await until(teacher, "room_section")
+    await send(teacher, type="room_ask", question="How long?")
+    await until(teacher, "room_histogram")
+    follower, _ = await join(opened["code"])
+    items = await room_items(follower, "state")
+    state = {key: value for key, value in items[-1].items() if key != "seq"}
+    assert state == {"kind": "state", "section": "four", "round": 1, "asking": True,
+                     "question": "How long?"}  # fmt: skip
+    for ws in (teacher, follower):
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
 async def test_a_teacher_who_reloads_finds_the_same_room(lessons, editor_client):
     teacher, opened = await open_room(editor_client, lessons.intro)
     await teacher.disconnect()
@@ -464,6 +563,43 @@ async def test_a_teacher_who_reloads_finds_the_same_room(lessons, editor_client)
     await send(other, type="room_open", lesson=lessons.outro.pk, resume=True)
     assert await until(other, "room_none") == {"type": "room_none"}
     await other.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_teacher_opening_past_a_room_s_time_gets_a_new_room(
+    lessons, editor_client, editor, settings
+):
+    settings.ROOM_MAX_SECONDS = 60
+    long_ago = timezone.now() - timedelta(seconds=120)
+    stale = await Room.objects.acreate(
+        code="ACDEFGHJ", lesson=lessons.intro, teacher=editor, last_active_at=long_ago
+    )
+    await Room.objects.filter(pk=stale.pk).aupdate(opened_at=long_ago)
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    assert opened["code"] != "ACDE-FGHJ"  # not the old room, which would end at the next tick
+    await stale.arefresh_from_db()
+    assert stale.close_reason == "idle"
+    await teacher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_a_stopping_process_leaves_its_rooms_groups(lessons, editor_client):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    await room_items(follower, "state")
+    room = await Room.objects.aget()
+    layer = get_channel_layer()
+    assert layer.groups[f"room-{room.pk}"]
+    assert layer.groups[f"room-{room.pk}-teacher"]
+    # No disconnect follows a restart's close: the process is about to exit.
+    await shutdown.stop_all(grace=5)
+    assert not layer.groups.get(f"room-{room.pk}")
+    assert not layer.groups.get(f"room-{room.pk}-teacher")
+    await Room.objects.filter(pk=room.pk, closed_at=None).aget()  # still open, to resume
+    for ws in (teacher, follower):
+        await ws.disconnect()
 
 
 # ---------------------------------------------------------------------------

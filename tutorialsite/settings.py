@@ -157,7 +157,9 @@ REDIS_COMMAND_TIMEOUT = 3.0
 ROOM_IDLE_SECONDS = env_float("ROOM_IDLE_SECONDS", 1800.0, minimum=1.0, maximum=86_400.0)
 ROOM_MAX_SECONDS = env_float("ROOM_MAX_SECONDS", 12 * 3600.0, minimum=1.0, maximum=86_400.0)
 # Joins (and join pages) per client address: a code cannot be guessed in bulk.
-ROOM_JOIN_RATE_LIMIT = env_rate("ROOM_JOIN_RATE_LIMIT", "20/m")
+# A reader by the join link counts twice (the page, then its socket's join):
+# 60 a minute lets a class of 30 behind one school address in at once.
+ROOM_JOIN_RATE_LIMIT = env_rate("ROOM_JOIN_RATE_LIMIT", "60/m")
 # Items a teacher's socket keeps for followers that missed some, and how often
 # it tells them the latest number, so that a lost last item is noticed too.
 ROOM_LOG_ITEMS = env_int("ROOM_LOG_ITEMS", 2000, minimum=100, maximum=100_000)

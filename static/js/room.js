@@ -30,7 +30,10 @@ export function setUpRoom({ article, socketModule, widgetOf, socketPath = "/ws/d
   if (!Number.isSafeInteger(lesson) || lesson < 1) return null;
   const socket = socketModule.sharedSocket(socketPath);
   const code = new URLSearchParams(window.location.search).get("room");
-  if ("roomTeacher" in article.dataset) return new TeacherPanel({ article, lesson, socket, socketModule });
+  if ("roomTeacher" in article.dataset) {
+    document.querySelector(".room-slot")?.remove(); // a follower's place, not the teacher's
+    return new TeacherPanel({ article, lesson, socket, socketModule });
+  }
   if (code) return new FollowerBanner({ article, code, socket, socketModule, widgetOf });
   return null;
 }
@@ -252,9 +255,13 @@ class FollowerBanner {
       this.guessForm,
       this.note,
     );
-    this.toggle.hidden = true;
+    // Unseen while joining (rooms.css), but in place: the banner keeps its height once following.
+    this.toggle.textContent = "Stop following";
     this.text.textContent = `Joining room ${code}…`;
-    article.before(this.element);
+    // Where the page kept its place before the first paint, so nothing moves.
+    const slot = document.querySelector(".room-slot");
+    if (slot) slot.replaceChildren(this.element);
+    else article.before(this.element);
 
     socket.onStray((message) => this.onMessage(message));
     socket.onStatus((status) => {
@@ -313,7 +320,7 @@ class FollowerBanner {
       case "error":
         if (message.code === "unknown_room" || message.code === "room_closed" || message.code === "rate_limited") {
           this.ended(message.message.charAt(0).toUpperCase() + message.message.slice(1) + ".");
-        } else if (message.code === "not_asking" || (message.code === "bad_message" && this.following)) {
+        } else if (["not_asking", "too_many_guesses"].includes(message.code) || (message.code === "bad_message" && this.following)) {
           this.note.textContent = message.message;
         }
         break;

@@ -21,4 +21,6 @@
   }
   // Lets CSS show controls that need JavaScript (the theme toggle) only when it runs.
   root.classList.add("js");
+  // A join link's page (?room=) keeps the room banner's place from the first paint (room.js).
+  if (new URLSearchParams(window.location.search).get("room")) root.classList.add("room-joining");
 })();

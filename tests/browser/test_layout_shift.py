@@ -4,15 +4,18 @@ Chromium reports each layout shift to a PerformanceObserver (the figure
 Lighthouse sums as its cumulative layout shift). Each page is loaded fresh,
 its demos are left to mount, and the shifts not caused by the reader are
 added up. A reader who has been here before is measured too: the progress
-slots are filled then.
+slots are filled then. So is a reader who came by a room's join link, whose
+banner comes once the page's scripts run.
 """
 
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from lessons.content_loader import read_bundle
+
+from .test_rooms import open_room
 
 LIMIT = 0.02
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 780}}
@@ -57,3 +60,18 @@ def test_no_page_moves_once_painted(new_page: Callable[..., Page], viewport: str
         if total > LIMIT:
             moved[path] = (round(total, 3), shifts[:3])
     assert moved == {}
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_a_room_s_banner_does_not_move_the_lesson(
+    new_page: Callable[..., Page], staff_page: Page, viewport: str
+) -> None:
+    link = open_room(staff_page)
+    page = new_page(viewport=VIEWPORTS[viewport])
+    page.add_init_script(WATCH_SHIFTS)
+    page.goto(link)  # on to the lesson with ?room=, where the banner joins the room
+    expect(page.locator(".room-banner")).to_have_attribute("data-state", "following")
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(300)
+    shifts = page.evaluate("window.__shifts")
+    assert sum(shift["value"] for shift in shifts) <= LIMIT, shifts[:3]

@@ -131,6 +131,27 @@ def test_the_teacher_brings_everyone_to_a_section_and_readers_may_stop_following
     assert in_both_themes(reader) == []
 
 
+def test_a_reader_who_guesses_too_often_is_told_and_keeps_following(
+    new_page, staff_page: Page
+) -> None:
+    teacher = staff_page
+    link = open_room(teacher)
+    reader = new_page(viewport={"width": 360, "height": 740})
+    join(reader, link)
+    panel(teacher).get_by_role("button", name="Ask for guesses").click()
+    field = reader.get_by_label("How long will the next run take, in total?")
+    note = reader.locator(".room-note")
+    for seconds in range(1, 7):
+        field.fill(str(seconds))
+        reader.get_by_role("button", name="Send my guess").click()
+        if seconds <= 5:
+            expect(note).to_have_text(f"Your guess of {seconds} s was sent.")
+    expect(note).to_have_text("at most 5 guesses a round; your last one counts")
+    expect(reader.locator(".room-banner")).to_have_attribute("data-state", "following")
+    expect(panel(teacher).locator(".room-guesses")).to_have_attribute("data-count", "1")
+    expect(panel(teacher).locator(".room-histogram-caption")).to_contain_text("median 5")
+
+
 def test_a_closed_or_unknown_room_says_so(page: Page) -> None:
     # Fetched, not opened: the browser would report the 404 as a page problem.
     response = page.request.get("/rooms/ACDE-FGHJ/")
