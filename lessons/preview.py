@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from lessons.claim_checks import format_value
 from lessons.claims import MAX_CLAIM_CHARS, OPEN, Claim, ClaimError
@@ -26,6 +28,12 @@ _LINE = re.compile(r"\ALine (\d+): ")
 
 def preview(text: str) -> dict[str, Any]:
     """``{html, toc, errors, claims}`` for the editor; errors are what a save would refuse."""
+    try:
+        # The admin form's field refuses NUL before the body is rendered; Markdown would
+        # quietly turn it into U+FFFD and the preview would pass a text a save refuses.
+        ProhibitNullCharactersValidator()(text)
+    except ValidationError as exc:
+        return {"html": "", "toc": [], "errors": [error_at(exc.messages[0])], "claims": []}
     try:
         rendered = render_markdown(text)
     except BodyError as exc:

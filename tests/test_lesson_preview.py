@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -130,6 +131,16 @@ def test_a_hostile_body_is_refused_by_the_saves_bounds(editor_client):
     answer = post(editor_client, nested).json()
 
     assert answer["errors"] == [{"line": None, "message": str(refused.value)}]
+    assert answer["html"] == ""
+
+
+def test_a_null_character_is_the_error_a_save_gives(editor_client):
+    with pytest.raises(ValidationError) as refused:
+        Lesson._meta.get_field("body").formfield().clean("Intro.\x00")  # the admin form's field
+
+    answer = post(editor_client, "Intro.\x00").json()
+
+    assert answer["errors"] == [{"line": None, "message": refused.value.messages[0]}]
     assert answer["html"] == ""
 
 
