@@ -41,7 +41,8 @@ def preview(text: str) -> dict[str, Any]:
         error = error_at(str(exc))
         if error["line"] is None and isinstance(exc, ClaimError):
             error["line"] = claim_line(text, str(exc))
-        return {"html": "", "toc": [], "errors": [error], "claims": []}
+        claims = claim_rows(text, exc.claims) if exc.claims is not None else []
+        return {"html": "", "toc": [], "errors": [error], "claims": claims}
     return {
         "html": rendered.html,
         "toc": rendered.toc,

@@ -332,27 +332,32 @@ def render_markdown(text: str) -> Rendered:
         "cells_left": body_limits.MAX_TABLE_CELLS,
     }
     tokens = _MD.parse(text, env)
-    _check_links(tokens)
-    raw = _MD.renderer.render(tokens, _MD.options, env)
-    body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
-    anchors = {str(token.attrs["id"]) for token in tokens if "id" in token.attrs}
-    safe = nh3.clean(
-        raw,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-        attribute_filter=_id_filter(env["nonce"], anchors),
-    )
-    blocks: list[DemoBlock] = env["demo_blocks"]
-    for index, block in enumerate(blocks):
-        slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
-        safe = safe.replace(slot, _demo_placeholder(block), 1)
-    quizzes: list[QuizBlock] = env["quiz_blocks"]
-    for index, quiz in enumerate(quizzes):
-        slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
-        safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
+    try:
+        _check_links(tokens)
+        raw = _MD.renderer.render(tokens, _MD.options, env)
+        body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
+        anchors = {str(token.attrs["id"]) for token in tokens if "id" in token.attrs}
+        safe = nh3.clean(
+            raw,
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+            attribute_filter=_id_filter(env["nonce"], anchors),
+        )
+        blocks: list[DemoBlock] = env["demo_blocks"]
+        for index, block in enumerate(blocks):
+            slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
+            safe = safe.replace(slot, _demo_placeholder(block), 1)
+        quizzes: list[QuizBlock] = env["quiz_blocks"]
+        for index, quiz in enumerate(quizzes):
+            slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
+            safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
+    except BodyError as exc:
+        # Parsed, so every claim is known: the editor lists them beside a block's error.
+        exc.claims = env.get("claims", [])
+        raise
     return Rendered(
         html=safe,
         toc=_toc(tokens),

@@ -167,6 +167,14 @@ def test_claims_are_listed_with_their_last_check(editor_client):
     }
 
 
+def test_claims_stay_listed_while_a_block_has_an_error(editor_client):
+    answer = post(editor_client, BODY + "\n" + BROKEN).json()
+
+    assert answer["errors"][0]["message"].startswith("Line 18: unknown demo 'nope'")
+    (claim,) = answer["claims"]
+    assert (claim["source"], claim["line"]) == (CLAIM, 3)
+
+
 def test_previewing_saves_nothing(editor_client, lessons):
     before = list(Lesson.objects.values_list("pk", "body", "body_html", "version"))
     history = Lesson.history.count()
