@@ -41,13 +41,13 @@ def preview(text: str) -> dict[str, Any]:
         error = error_at(str(exc))
         if error["line"] is None and isinstance(exc, ClaimError):
             error["line"] = claim_line(text, str(exc))
-        claims = claim_rows(text, exc.claims) if exc.claims is not None else []
+        claims = claim_rows(text, exc.claims, exc.claim_lines) if exc.claims is not None else []
         return {"html": "", "toc": [], "errors": [error], "claims": claims}
     return {
         "html": rendered.html,
         "toc": rendered.toc,
         "errors": [],
-        "claims": claim_rows(text, rendered.claims),
+        "claims": claim_rows(text, rendered.claims, rendered.claim_lines),
     }
 
 
@@ -72,16 +72,20 @@ def claim_line(text: str, message: str) -> int | None:
     return None
 
 
-def claim_rows(text: str, claims: list[Claim]) -> list[dict[str, Any]]:
-    """Each claim with the line it is on and its last check, or None if never checked."""
+def claim_rows(text: str, claims: list[Claim], block_lines: list[int]) -> list[dict[str, Any]]:
+    """Each claim with the line it is on and its last check, or None if never checked.
+
+    block_lines: the first line of the block each claim is in (Rendered.claim_lines)."""
     checks = {
         check.source: check
         for check in ClaimCheck.objects.filter(source__in={claim.source for claim in claims})
     }
+    line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
     rows = []
     searched_from = 0
-    for claim in claims:
-        at = text.find(claim.source, searched_from)
+    for claim, block_line in zip(claims, block_lines, strict=True):
+        # From its block on: the same text earlier, in code, is not this claim.
+        at = text.find(claim.source, max(searched_from, line_starts[block_line - 1]))
         if at >= 0:
             searched_from = at + len(claim.source)
         check = checks.get(claim.source)

@@ -75,6 +75,8 @@ class Rendered:
     quizzes: int = 0
     # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
     claims: list[Claim] = field(default_factory=list)
+    # The first line of the block each claim is in (1 for the text's first line).
+    claim_lines: list[int] = field(default_factory=list)
 
     @property
     def reading_minutes(self) -> int:
@@ -357,6 +359,7 @@ def render_markdown(text: str) -> Rendered:
     except BodyError as exc:
         # Parsed, so every claim is known: the editor lists them beside a block's error.
         exc.claims = env.get("claims", [])
+        exc.claim_lines = _claim_lines(tokens)
         raise
     return Rendered(
         html=safe,
@@ -365,7 +368,20 @@ def render_markdown(text: str) -> Rendered:
         demos=[block.name for block in blocks],
         quizzes=len(quizzes),
         claims=env.get("claims", []),
+        claim_lines=_claim_lines(tokens),
     )
+
+
+def _claim_lines(tokens: list[Token]) -> list[int]:
+    """Where each claim is, so that the editor lists it at its line and not at the same
+    text shown in code: claims are read from inline tokens, in the order of the text."""
+    return [
+        token.map[0] + 1
+        for token in tokens
+        if token.type == "inline" and token.map
+        for child in token.children or []
+        if child.type == "claim"
+    ]
 
 
 def _toc(tokens: list[Token]) -> list[dict[str, Any]]:

@@ -153,6 +153,19 @@ def test_claims_are_listed_as_not_checked_yet(editor_client):
     assert claim["last_check"] is None
 
 
+@pytest.mark.parametrize(
+    "before",
+    [f"Write `{CLAIM}` like this.\n", f"```\n{CLAIM}\n```\n"],
+    ids=["code-span", "code-block"],
+)
+def test_a_claim_is_listed_at_its_line_not_at_the_same_text_in_code(editor_client, before):
+    body = f"{before}\nIt takes {CLAIM}.\n"
+
+    (claim,) = post(editor_client, body).json()["claims"]
+
+    assert claim["line"] == body.count("\n")
+
+
 def test_claims_are_listed_with_their_last_check(editor_client):
     when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     ClaimCheck.objects.create(source=CLAIM, measured=0.104, passed=True, checked_at=when)
