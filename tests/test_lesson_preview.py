@@ -12,10 +12,12 @@ from lessons import preview
 from lessons.body_limits import MAX_BODY_CHARS
 from lessons.models import ClaimCheck, Lesson
 from lessons.rendering import BodyError, render_markdown
+from tests import services
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/lessons/lesson/preview/"
+REDIS_DB = 14  # this file's own Redis database, emptied before use
 CLAIM = "{{claim sleep async tasks=3 seconds=0.1 -> 0.1 s ±50%}}"
 BODY = (
     "# The loop\n\n"
@@ -253,6 +255,18 @@ def test_previews_beyond_the_rate_limit_get_429_with_retry_after(editor_client, 
     assert refused.status_code == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert "Too many previews" in refused.json()["error"]
+
+
+def test_the_rate_limit_counts_previews_made_through_every_process(editor_client, settings):
+    settings.REDIS_URL = services.redis_url(REDIS_DB)
+    services.redis_flush(settings.REDIS_URL)
+    settings.LESSON_PREVIEW_RATE_LIMIT = (1, 60)
+    preview.rate_limiter.cache_clear()
+    assert post(editor_client).status_code == 200
+
+    preview.rate_limiter.cache_clear()  # another process: a limiter of its own
+
+    assert post(editor_client).status_code == 429
 
 
 def test_the_rate_limit_counts_each_staff_member_apart(
