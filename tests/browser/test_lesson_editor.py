@@ -284,3 +284,18 @@ def test_the_preview_sits_below_the_editor_on_a_narrow_screen(staff_page: Page) 
     assert frame["y"] >= host["y"] + host["height"]  # below it
     assert frame["x"] + frame["width"] <= PHONE["width"]
     assert editor.content.is_visible()
+
+
+def test_an_error_still_there_after_more_typing_is_not_announced_again(staff_page: Page) -> None:
+    # The list is an aria-live region: a list put back at each preview is read out again.
+    editor = LessonEditor.open(staff_page)
+    editor.content.click()
+    editor.type_at_end("\n\n```demo\nname: nope\n```\n")
+    errors = editor.checks.locator("ul")
+    expect(errors).to_contain_text("unknown demo 'nope'")
+    errors.evaluate("list => { list.dataset.shownBefore = 'yes'; }")
+
+    editor.type_at_end("It takes {{claim sleep async tasks=2 seconds=3 -> 3 s ±20%}}.")
+    # Listed in the same step as the errors: this answer has been shown.
+    expect(staff_page.locator(".lesson-editor-claims")).to_contain_text("claims 3 s ±20%")
+    expect(errors).to_have_attribute("data-shown-before", "yes")
