@@ -259,6 +259,9 @@ def test_the_editor_and_its_preview_raise_no_csp_violation(staff_page: Page) -> 
     # Python inside a fenced block is highlighted as Python in the editor.
     expect(staff_page.locator(".cm-line .tok-keyword", has_text="import").last).to_be_visible()
     assert staff_page.evaluate("window.cspViolations") == []
+    # Same origin, so that the editor can write into it; no allow-scripts, so nothing in it runs.
+    frame = staff_page.locator("iframe.lesson-editor-frame")
+    assert frame.get_attribute("sandbox").split() == ["allow-same-origin"]
 
 
 def test_the_edit_page_with_an_error_has_no_serious_violations_in_both_themes(
