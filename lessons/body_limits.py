@@ -17,6 +17,11 @@ from functools import cache
 class BodyError(ValueError):
     """A body a lesson cannot be saved with; the message tells its author why."""
 
+    # The body's claims, when the error came after all of them were read (render_markdown),
+    # and the first line of the block each is in.
+    claims: list | None = None
+    claim_lines: list[int] | None = None
+
 
 # Two and a half times the longest bundled lesson (12,000). Markdown costs up to 40 us
 # a character (a list of 7,500 one-word items renders in 0.5 to 0.75 s).

@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from lessons.claim_checks import format_value
 from lessons.claims import MAX_CLAIM_CHARS, OPEN, Claim, ClaimError
@@ -27,18 +29,25 @@ _LINE = re.compile(r"\ALine (\d+): ")
 def preview(text: str) -> dict[str, Any]:
     """``{html, toc, errors, claims}`` for the editor; errors are what a save would refuse."""
     try:
+        # The admin form's field refuses NUL before the body is rendered; Markdown would
+        # quietly turn it into U+FFFD and the preview would pass a text a save refuses.
+        ProhibitNullCharactersValidator()(text)
+    except ValidationError as exc:
+        return {"html": "", "toc": [], "errors": [error_at(exc.messages[0])], "claims": []}
+    try:
         rendered = render_markdown(text)
     except BodyError as exc:
         # A save stops at the first error, so the preview shows that one, at its line.
         error = error_at(str(exc))
         if error["line"] is None and isinstance(exc, ClaimError):
             error["line"] = claim_line(text, str(exc))
-        return {"html": "", "toc": [], "errors": [error], "claims": []}
+        claims = claim_rows(text, exc.claims, exc.claim_lines) if exc.claims is not None else []
+        return {"html": "", "toc": [], "errors": [error], "claims": claims}
     return {
         "html": rendered.html,
         "toc": rendered.toc,
         "errors": [],
-        "claims": claim_rows(text, rendered.claims),
+        "claims": claim_rows(text, rendered.claims, rendered.claim_lines),
     }
 
 
@@ -63,16 +72,20 @@ def claim_line(text: str, message: str) -> int | None:
     return None
 
 
-def claim_rows(text: str, claims: list[Claim]) -> list[dict[str, Any]]:
-    """Each claim with the line it is on and its last check, or None if never checked."""
+def claim_rows(text: str, claims: list[Claim], block_lines: list[int]) -> list[dict[str, Any]]:
+    """Each claim with the line it is on and its last check, or None if never checked.
+
+    block_lines: the first line of the block each claim is in (Rendered.claim_lines)."""
     checks = {
         check.source: check
         for check in ClaimCheck.objects.filter(source__in={claim.source for claim in claims})
     }
+    line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
     rows = []
     searched_from = 0
-    for claim in claims:
-        at = text.find(claim.source, searched_from)
+    for claim, block_line in zip(claims, block_lines, strict=True):
+        # From its block on: the same text earlier, in code, is not this claim.
+        at = text.find(claim.source, max(searched_from, line_starts[block_line - 1]))
         if at >= 0:
             searched_from = at + len(claim.source)
         check = checks.get(claim.source)

@@ -83,6 +83,8 @@ class Rendered:
 
     # The claims in the body (lessons.claims), in order; not stored: check_claims reads bodies.
     claims: list[Claim] = field(default_factory=list)
+    # The first line of the block each claim is in (1 for the text's first line).
+    claim_lines: list[int] = field(default_factory=list)
 
     @property
     def reading_minutes(self) -> int:
@@ -341,38 +343,46 @@ def render_markdown(text: str) -> Rendered:
         "cells_left": body_limits.MAX_TABLE_CELLS,
     }
     tokens = _MD.parse(text, env)
-    _check_links(tokens)
-    raw = _MD.renderer.render(tokens, _MD.options, env)
-    body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
-    anchors = {str(token.attrs["id"]) for token in tokens if "id" in token.attrs}
-    safe = nh3.clean(
-        raw,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-        attribute_filter=_id_filter(env["nonce"], anchors),
-    )
-    blocks: list[DemoBlock] = env["demo_blocks"]
-    for index, block in enumerate(blocks):
-        slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
-        safe = safe.replace(slot, _demo_placeholder(block), 1)
-    quizzes: list[QuizBlock] = env["quiz_blocks"]
-    for index, quiz in enumerate(quizzes):
-        slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
-        safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
-    stored: dict[str, list[Any]] = {}
-    for key, parsed in env.items():
-        other = (
-            block_kinds.registered(key.removesuffix("_blocks")) if key.endswith("_blocks") else None
+    try:
+        _check_links(tokens)
+        raw = _MD.renderer.render(tokens, _MD.options, env)
+        body_limits.check_html_nesting(raw)  # nh3's parser slows with the square of the depth
+        anchors = {str(token.attrs["id"]) for token in tokens if "id" in token.attrs}
+        safe = nh3.clean(
+            raw,
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+            attribute_filter=_id_filter(env["nonce"], anchors),
         )
-        if other is None:
-            continue
-        for index, block in enumerate(parsed):
-            slot = f'<div class="{other.info}-slot-{env["nonce"]}-{index}"></div>'
-            safe = safe.replace(slot, other.html(block, index), 1)
-        stored[other.info] = [other.stored(block) for block in parsed]
+        blocks: list[DemoBlock] = env["demo_blocks"]
+        for index, block in enumerate(blocks):
+            slot = f'<div class="demo-slot-{env["nonce"]}-{index}"></div>'
+            safe = safe.replace(slot, _demo_placeholder(block), 1)
+        quizzes: list[QuizBlock] = env["quiz_blocks"]
+        for index, quiz in enumerate(quizzes):
+            slot = f'<div class="quiz-slot-{env["nonce"]}-{index}"></div>'
+            safe = safe.replace(slot, quiz_html(quiz, index + 1), 1)
+        stored: dict[str, list[Any]] = {}
+        for key, parsed in env.items():
+            other = (
+                block_kinds.registered(key.removesuffix("_blocks"))
+                if key.endswith("_blocks")
+                else None
+            )
+            if other is None:
+                continue
+            for index, block in enumerate(parsed):
+                slot = f'<div class="{other.info}-slot-{env["nonce"]}-{index}"></div>'
+                safe = safe.replace(slot, other.html(block, index), 1)
+            stored[other.info] = [other.stored(block) for block in parsed]
+    except BodyError as exc:
+        # Parsed, so every claim is known: the editor lists them beside a block's error.
+        exc.claims = env.get("claims", [])
+        exc.claim_lines = _claim_lines(tokens)
+        raise
     return Rendered(
         html=safe,
         toc=_toc(tokens),
@@ -381,7 +391,20 @@ def render_markdown(text: str) -> Rendered:
         quizzes=len(quizzes),
         stored=stored,
         claims=env.get("claims", []),
+        claim_lines=_claim_lines(tokens),
     )
+
+
+def _claim_lines(tokens: list[Token]) -> list[int]:
+    """Where each claim is, so that the editor lists it at its line and not at the same
+    text shown in code: claims are read from inline tokens, in the order of the text."""
+    return [
+        token.map[0] + 1
+        for token in tokens
+        if token.type == "inline" and token.map
+        for child in token.children or []
+        if child.type == "claim"
+    ]
 
 
 def _toc(tokens: list[Token]) -> list[dict[str, Any]]:

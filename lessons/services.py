@@ -6,6 +6,7 @@ from functools import partial
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from lessons.claim_checks import Report
@@ -50,7 +51,8 @@ def _lesson_broadcast(group: str, message: dict) -> None:
 
 
 def claim_checks_record(*, report: Report) -> None:
-    """Keep each checked claim's last result, for the lesson editor's list of claims."""
+    """Keep each checked claim's last result, for the lesson editor's list of claims,
+    and only while some lesson holds the claim."""
     now = timezone.now()
     for outcome in report.outcomes:
         ClaimCheck.objects.update_or_create(
@@ -62,3 +64,6 @@ def claim_checks_record(*, report: Report) -> None:
                 "checked_at": now,
             },
         )
+    # A claim edited away would keep its row for ever: each save would add one.
+    held = Lesson.objects.filter(body__contains=OuterRef("source"))
+    ClaimCheck.objects.exclude(Exists(held)).delete()

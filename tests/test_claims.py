@@ -317,6 +317,19 @@ def test_a_save_records_the_result_of_the_claims_it_checked(editor_client, cours
     assert ClaimCheck.objects.get(source=QUICK_SYNC).passed
 
 
+@pytest.mark.measured
+@pytest.mark.django_db
+def test_a_save_drops_the_checks_of_claims_no_lesson_holds_any_more(editor_client, course):
+    lesson = make_lesson(course, f"It takes {QUICK_SYNC}.\n")
+    call_command("check_claims")
+    form = {**lesson_form(course, f"It takes {WRONG}.\n"), "opened_version": lesson.version}
+
+    editor_client.post(reverse("admin:lessons_lesson_change", args=[lesson.pk]), form)
+
+    assert Lesson.objects.get(pk=lesson.pk).body == f"It takes {WRONG}."
+    assert list(ClaimCheck.objects.values_list("source", flat=True)) == [WRONG]
+
+
 @pytest.mark.django_db
 def test_slow_claims_are_not_run_on_save_and_staff_are_told_to_run_check_claims(
     editor_client, course

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -11,10 +12,12 @@ from lessons import preview
 from lessons.body_limits import MAX_BODY_CHARS
 from lessons.models import ClaimCheck, Lesson
 from lessons.rendering import BodyError, render_markdown
+from tests import services
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/lessons/lesson/preview/"
+REDIS_DB = 14  # this file's own Redis database, emptied before use
 CLAIM = "{{claim sleep async tasks=3 seconds=0.1 -> 0.1 s ±50%}}"
 BODY = (
     "# The loop\n\n"
@@ -133,6 +136,16 @@ def test_a_hostile_body_is_refused_by_the_saves_bounds(editor_client):
     assert answer["html"] == ""
 
 
+def test_a_null_character_is_the_error_a_save_gives(editor_client):
+    with pytest.raises(ValidationError) as refused:
+        Lesson._meta.get_field("body").formfield().clean("Intro.\x00")  # the admin form's field
+
+    answer = post(editor_client, "Intro.\x00").json()
+
+    assert answer["errors"] == [{"line": None, "message": refused.value.messages[0]}]
+    assert answer["html"] == ""
+
+
 def test_claims_are_listed_as_not_checked_yet(editor_client):
     (claim,) = post(editor_client).json()["claims"]
 
@@ -140,6 +153,19 @@ def test_claims_are_listed_as_not_checked_yet(editor_client):
     assert claim["line"] == 3
     assert claim["claimed"] == "0.1 s ±50%"
     assert claim["last_check"] is None
+
+
+@pytest.mark.parametrize(
+    "before",
+    [f"Write `{CLAIM}` like this.\n", f"```\n{CLAIM}\n```\n"],
+    ids=["code-span", "code-block"],
+)
+def test_a_claim_is_listed_at_its_line_not_at_the_same_text_in_code(editor_client, before):
+    body = f"{before}\nIt takes {CLAIM}.\n"
+
+    (claim,) = post(editor_client, body).json()["claims"]
+
+    assert claim["line"] == body.count("\n")
 
 
 def test_claims_are_listed_with_their_last_check(editor_client):
@@ -154,6 +180,14 @@ def test_claims_are_listed_with_their_last_check(editor_client):
         "reason": "",
         "checked_at": when.isoformat(),
     }
+
+
+def test_claims_stay_listed_while_a_block_has_an_error(editor_client):
+    answer = post(editor_client, BODY + "\n" + BROKEN).json()
+
+    assert answer["errors"][0]["message"].startswith("Line 18: unknown demo 'nope'")
+    (claim,) = answer["claims"]
+    assert (claim["source"], claim["line"]) == (CLAIM, 3)
 
 
 def test_previewing_saves_nothing(editor_client, lessons):
@@ -221,6 +255,18 @@ def test_previews_beyond_the_rate_limit_get_429_with_retry_after(editor_client, 
     assert refused.status_code == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert "Too many previews" in refused.json()["error"]
+
+
+def test_the_rate_limit_counts_previews_made_through_every_process(editor_client, settings):
+    settings.REDIS_URL = services.redis_url(REDIS_DB)
+    services.redis_flush(settings.REDIS_URL)
+    settings.LESSON_PREVIEW_RATE_LIMIT = (1, 60)
+    preview.rate_limiter.cache_clear()
+    assert post(editor_client).status_code == 200
+
+    preview.rate_limiter.cache_clear()  # another process: a limiter of its own
+
+    assert post(editor_client).status_code == 429
 
 
 def test_the_rate_limit_counts_each_staff_member_apart(

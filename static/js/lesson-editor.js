@@ -84,6 +84,7 @@ class LessonEditor {
     this.pausedUntil = 0; // after a 429, no preview is asked for before its Retry-After
     this.inFlight = false;
     this.again = false;
+    this.shownErrors = "[]"; // the errors listed now, as JSON
     this.build();
     this.schedule(0);
   }
@@ -299,6 +300,11 @@ class LessonEditor {
       }
     }
     this.view.dispatch(setDiagnostics(this.view.state, diagnostics));
+    // The list is a live region: put back unchanged, it would be read out at every pause,
+    // and a focused "Go to line" button would lose its focus.
+    const shown = JSON.stringify(errors);
+    if (shown === this.shownErrors) return;
+    this.shownErrors = shown;
     if (!errors.length) {
       this.checks.replaceChildren();
       return;

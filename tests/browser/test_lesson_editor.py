@@ -259,6 +259,9 @@ def test_the_editor_and_its_preview_raise_no_csp_violation(staff_page: Page) -> 
     # Python inside a fenced block is highlighted as Python in the editor.
     expect(staff_page.locator(".cm-line .tok-keyword", has_text="import").last).to_be_visible()
     assert staff_page.evaluate("window.cspViolations") == []
+    # Same origin, so that the editor can write into it; no allow-scripts, so nothing in it runs.
+    frame = staff_page.locator("iframe.lesson-editor-frame")
+    assert frame.get_attribute("sandbox").split() == ["allow-same-origin"]
 
 
 def test_the_edit_page_with_an_error_has_no_serious_violations_in_both_themes(
@@ -284,3 +287,18 @@ def test_the_preview_sits_below_the_editor_on_a_narrow_screen(staff_page: Page) 
     assert frame["y"] >= host["y"] + host["height"]  # below it
     assert frame["x"] + frame["width"] <= PHONE["width"]
     assert editor.content.is_visible()
+
+
+def test_an_error_still_there_after_more_typing_is_not_announced_again(staff_page: Page) -> None:
+    # The list is an aria-live region: a list put back at each preview is read out again.
+    editor = LessonEditor.open(staff_page)
+    editor.content.click()
+    editor.type_at_end("\n\n```demo\nname: nope\n```\n")
+    errors = editor.checks.locator("ul")
+    expect(errors).to_contain_text("unknown demo 'nope'")
+    errors.evaluate("list => { list.dataset.shownBefore = 'yes'; }")
+
+    editor.type_at_end("It takes {{claim sleep async tasks=2 seconds=3 -> 3 s ±20%}}.")
+    # Listed in the same step as the errors: this answer has been shown.
+    expect(staff_page.locator(".lesson-editor-claims")).to_contain_text("claims 3 s ±20%")
+    expect(errors).to_have_attribute("data-shown-before", "yes")
