@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lessons import preview
-from live.limits import Unavailable
 
 # What the preview frame loads to look like a lesson page (templates/base.html, lesson_detail).
 PREVIEW_STYLESHEETS = (
@@ -66,8 +65,8 @@ async def lesson_preview(request: HttpRequest) -> JsonResponse:
             {"error": "Only staff who may change lessons can preview them."}, status=403
         )
     try:
-        wait = await preview.rate_limiter().admit(f"lesson-preview:{user.pk}")
-    except Unavailable:
+        wait = await preview.admit(user.pk)
+    except preview.PreviewUnavailable:
         return JsonResponse({"error": "The preview is unavailable for a moment."}, status=503)
     if wait:
         seconds = math.ceil(wait)

@@ -8,10 +8,9 @@ lesson not saved yet.
 
 import math
 import re
-from functools import cache
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 
@@ -19,8 +18,6 @@ from lessons.claim_checks import format_value
 from lessons.claims import MAX_CLAIM_CHARS, OPEN, Claim, ClaimError
 from lessons.models import ClaimCheck
 from lessons.rendering import BodyError, render_markdown
-from live.limits import RateLimiter, StartLimit
-from live.shared_limits import RedisRateLimiter
 
 # Errors about a block name the line it starts on (lessons.rendering), as "Line N: ...".
 _LINE = re.compile(r"\ALine (\d+): ")
@@ -113,10 +110,23 @@ def _check_row(claim: Claim, check: ClaimCheck) -> dict[str, Any]:
     }
 
 
-@cache
-def rate_limiter() -> StartLimit:
-    """Previews per staff member: the demos' sliding window, shared through Redis when set."""
-    count, period = settings.LESSON_PREVIEW_RATE_LIMIT
-    if settings.REDIS_URL:
-        return RedisRateLimiter(count=count, period=period)
-    return RateLimiter(count=count, period=period)
+class PreviewUnavailable(Exception):
+    """The rate limit could not be read (its Redis is down): no preview for now."""
+
+
+# Previews per staff member are counted by the demos' rate limiters (in memory,
+# or shared through Redis), which live in ``live``, above this package: live
+# hands its admission check over when it starts (live.apps). It returns how
+# many seconds to wait, 0 when the preview may go, or raises PreviewUnavailable.
+_admit: Callable[[str], Awaitable[float]] | None = None
+
+
+def use_admission(admit: Callable[[str], Awaitable[float]]) -> None:
+    global _admit
+    _admit = admit
+
+
+async def admit(user_id: int) -> float:
+    if _admit is None:
+        raise PreviewUnavailable("no rate limit was handed over (is live installed?)")
+    return await _admit(f"lesson-preview:{user_id}")

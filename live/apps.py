@@ -14,12 +14,16 @@ class LiveConfig(AppConfig):
     verbose_name = "Live runs"
 
     def ready(self) -> None:
+        from lessons import preview
+        from live import runtime
         from live.models import DemoRun
 
         # A lesson page shows its runs so far: a run stored or deleted makes it stale.
         for signal in (post_save, post_delete):
             signal.connect(_runs_changed, sender=DemoRun, dispatch_uid="live.runs_changed")
         _configure_demos()
+        # The admin's lesson preview is rate-limited by live's limiters (lessons sits below).
+        preview.use_admission(runtime.admit_preview)
         setting_changed.connect(_setting_changed, dispatch_uid="live.configure_demos")
 
 

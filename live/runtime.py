@@ -12,7 +12,15 @@ from functools import cache
 
 from django.conf import settings
 
-from live.limits import CapacityGate, Gate, RateLimiter, SocketCounter, StartLimit
+from lessons.preview import PreviewUnavailable
+from live.limits import (
+    CapacityGate,
+    Gate,
+    RateLimiter,
+    SocketCounter,
+    StartLimit,
+    Unavailable,
+)
 from live.shared_limits import RedisCapacityGate, RedisRateLimiter
 
 
@@ -79,6 +87,22 @@ def share_limiter() -> StartLimit:
 
 
 @cache
+def preview_limiter() -> StartLimit:
+    """Lesson previews per staff member (lessons.preview), shared through Redis when set."""
+    count, period = settings.LESSON_PREVIEW_RATE_LIMIT
+    if settings.REDIS_URL:
+        return RedisRateLimiter(count=count, period=period, name="preview")
+    return RateLimiter(count=count, period=period)
+
+
+async def admit_preview(key: str) -> float:
+    try:
+        return await preview_limiter().admit(key)
+    except Unavailable as error:
+        raise PreviewUnavailable(str(error)) from None
+
+
+@cache
 def socket_counter() -> SocketCounter:
     """Demo sockets open per client address, in this process."""
     return SocketCounter(per_client=settings.DEMO_SOCKETS_PER_CLIENT)
@@ -88,5 +112,5 @@ def reset() -> None:
     if sync_executor.cache_info().currsize:
         sync_executor().shutdown(wait=False, cancel_futures=True)
     for made in (sync_executor, running_gate, thread_gate, sandbox_gate, rate_limiter,
-                 share_limiter, socket_counter):  # fmt: skip
+                 share_limiter, preview_limiter, socket_counter):  # fmt: skip
         made.cache_clear()

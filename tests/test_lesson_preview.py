@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from lessons import preview
 from lessons.body_limits import MAX_BODY_CHARS
 from lessons.models import ClaimCheck, Lesson
 from lessons.rendering import BodyError, render_markdown
+from live import runtime
 from tests import services
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +31,9 @@ BROKEN = "Intro.\n\nMore.\n\n```demo\nname: nope\n```\n"
 @pytest.fixture(autouse=True)
 def fresh_limiter(settings):
     settings.LESSON_PREVIEW_RATE_LIMIT = (1000, 60)
-    preview.rate_limiter.cache_clear()
+    runtime.preview_limiter.cache_clear()
     yield
-    preview.rate_limiter.cache_clear()
+    runtime.preview_limiter.cache_clear()
 
 
 def post(client, body: str = BODY):
@@ -246,7 +246,7 @@ def test_a_post_with_the_csrf_token_is_answered(editor):
 
 def test_previews_beyond_the_rate_limit_get_429_with_retry_after(editor_client, settings):
     settings.LESSON_PREVIEW_RATE_LIMIT = (2, 60)
-    preview.rate_limiter.cache_clear()
+    runtime.preview_limiter.cache_clear()
 
     assert post(editor_client).status_code == 200
     assert post(editor_client).status_code == 200
@@ -261,10 +261,10 @@ def test_the_rate_limit_counts_previews_made_through_every_process(editor_client
     settings.REDIS_URL = services.redis_url(REDIS_DB)
     services.redis_flush(settings.REDIS_URL)
     settings.LESSON_PREVIEW_RATE_LIMIT = (1, 60)
-    preview.rate_limiter.cache_clear()
+    runtime.preview_limiter.cache_clear()
     assert post(editor_client).status_code == 200
 
-    preview.rate_limiter.cache_clear()  # another process: a limiter of its own
+    runtime.preview_limiter.cache_clear()  # another process: a limiter of its own
 
     assert post(editor_client).status_code == 429
 
@@ -273,7 +273,7 @@ def test_the_rate_limit_counts_each_staff_member_apart(
     editor_client, other_editor_client, settings
 ):
     settings.LESSON_PREVIEW_RATE_LIMIT = (1, 60)
-    preview.rate_limiter.cache_clear()
+    runtime.preview_limiter.cache_clear()
 
     assert post(editor_client).status_code == 200
     assert post(editor_client).status_code == 429
