@@ -162,6 +162,7 @@ def test_each_block_has_the_fixed_keys_known_goals_and_a_few_hints(exercise):
     assert all(isinstance(goal, dict) and len(goal) == 1 for goal in data["goals"])
     assert set(goals_of(exercise)) <= GOALS
     assert 2 <= len(data["hints"]) <= 4
+    assert all(isinstance(hint, str) for hint in data["hints"])
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.where for e in EXERCISES])
