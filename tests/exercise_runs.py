@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from channels.testing import WebsocketCommunicator
+from markdown_it import MarkdownIt
 
 from lessons.models import Course, Lesson
 from tests.sockets import HEADERS
@@ -12,6 +13,15 @@ from tutorialsite.asgi import application
 
 CONTENT = Path(__file__).resolve().parent.parent / "lessons" / "content"
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
+def exercise_fences(markdown: str) -> list[tuple[int, str]]:
+    """Each fenced ``exercise`` block of a lesson: its first line's number and its text."""
+    return [
+        (token.map[0] + 1, token.content)
+        for token in MarkdownIt("commonmark").parse(markdown)
+        if token.type == "fence" and token.info.strip() == "exercise"
+    ]
 
 
 def lesson_files_with_exercises() -> list[Path]:

@@ -14,19 +14,17 @@ at the site's speed, ``running_at_least``, ``loop_blocked_under``,
 exercise engine, in the sandbox, by the test that comes with it.
 """
 
-import asyncio
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from markdown_it import MarkdownIt
 
 from lessons import plain_yaml
 from lessons.content_loader import CONTENT_DIR
+from tests.exercise_runs import exercise_fences
+from tests.scripts import run_script
 from weathersim.app import make_app
 
 KEYS = {"title", "task", "start", "solution", "goals", "hints"}
@@ -53,18 +51,12 @@ class Exercise:
 def exercises() -> list[Exercise]:
     """The exercise blocks of every lesson, in file order."""
     found = []
-    parser = MarkdownIt("commonmark")
     for path in sorted(Path(CONTENT_DIR).rglob("*.md")):
-        for token in parser.parse(path.read_text(encoding="utf-8")):
-            if token.type == "fence" and token.info.strip() == "exercise":
-                data = plain_yaml.load_block(
-                    token.content,
-                    kind="exercise",
-                    max_bytes=MAX_BLOCK_BYTES,
-                    error=ExerciseBlockError,
-                )
-                where = f"{path.relative_to(CONTENT_DIR)}:{token.map[0] + 1}"
-                found.append(Exercise(where, data))
+        for line, text in exercise_fences(path.read_text(encoding="utf-8")):
+            data = plain_yaml.load_block(
+                text, kind="exercise", max_bytes=MAX_BLOCK_BYTES, error=ExerciseBlockError
+            )
+            found.append(Exercise(f"{path.relative_to(CONTENT_DIR)}:{line}", data))
     return found
 
 
@@ -116,20 +108,8 @@ async def run_as_script(source: str, folder: Path, simulator) -> Run:
     weather_url, counter = simulator
     counter.most = counter.now
     script = folder / "exercise.py"
-    script.write_text(source, encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["WEATHER_API_URL"] = weather_url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), cwd=folder, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), RUN_SECONDS)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError(f"the program ran longer than {RUN_SECONDS} s") from None
-    return Run(process.returncode, out.decode().splitlines(), err.decode(), counter.most)
+    returncode, out, err = await run_script(source, script, weather_url, RUN_SECONDS)
+    return Run(returncode, out.splitlines(), err, counter.most)
 
 
 def unmet_goals(goals: dict, run: Run) -> list[str]:
@@ -162,6 +142,7 @@ def test_each_block_has_the_fixed_keys_known_goals_and_a_few_hints(exercise):
     assert all(isinstance(goal, dict) and len(goal) == 1 for goal in data["goals"])
     assert set(goals_of(exercise)) <= GOALS
     assert 2 <= len(data["hints"]) <= 4
+    assert all(isinstance(hint, str) for hint in data["hints"])
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.where for e in EXERCISES])

@@ -7,7 +7,12 @@ the server from the saved lesson.
 import pytest
 
 from exercises.blocks import parse_exercise_block
-from tests.exercise_runs import lesson_files_with_exercises, lesson_with, run_exercise
+from tests.exercise_runs import (
+    exercise_fences,
+    lesson_files_with_exercises,
+    lesson_with,
+    run_exercise,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -23,7 +28,7 @@ def test_the_bundled_lessons_hold_exercises():
 async def test_each_solution_passes_every_goal_and_each_start_fails_one(path):
     lesson = await lesson_with(path.read_text(), slug=path.stem)
     assert lesson.exercises, "the lesson's exercises were stored with it"
-    texts = list(_exercise_texts(path.read_text()))
+    texts = [text for _line, text in exercise_fences(path.read_text())]
     assert len(texts) == len(lesson.exercises)
     for index, text in enumerate(texts):
         block = parse_exercise_block(text)
@@ -34,16 +39,3 @@ async def test_each_solution_passes_every_goal_and_each_start_fails_one(path):
         started = (await run_exercise(lesson.pk, index, block.start))[-1]
         assert started["type"] == "graded", started
         assert not started["passed"], f"{block.title}: the starting program passes every goal"
-
-
-def _exercise_texts(markdown: str) -> list[str]:
-    texts, inside, lines = [], False, []
-    for line in markdown.splitlines(keepends=True):
-        if not inside and line.rstrip() == "```exercise":
-            inside, lines = True, []
-        elif inside and line.rstrip() == "```":
-            inside = False
-            texts.append("".join(lines))
-        elif inside:
-            lines.append(line)
-    return texts

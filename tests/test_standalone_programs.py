@@ -8,17 +8,16 @@ editing the constants in the copy, the way a reader would, and the site's run
 is given the same parameters.
 """
 
-import asyncio
 import json
 import os
 import re
-import sys
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
 from demos.catalog import catalog
 from demos.registry import DEMOS
+from tests.scripts import run_script
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -91,18 +90,10 @@ def with_constants(source: str, params: dict) -> str:
 
 async def run_as_script(source: str, folder, weather_url: str, name: str) -> list[str]:
     # The listing's own file name, which a program may print (debug_mode does).
-    script = folder / name
-    script.write_text(source, encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["WEATHER_API_URL"] = weather_url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), cwd=folder, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, err.decode()
-    assert err == b""
-    return out.decode().splitlines()
+    returncode, out, err = await run_script(source, folder / name, weather_url)
+    assert returncode == 0, err
+    assert err == ""
+    return out.splitlines()
 
 
 async def run_on_the_site(demo: str, mode: str, params: dict, status: str) -> list[str]:

@@ -13,6 +13,7 @@ so each scenario also proves the page works under the site's strict policy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,14 +103,10 @@ class PageProblems:
             self.found.append(f"{message.text} (on {url})")
 
 
-@pytest.fixture
-def new_page(browser: Browser, site: Site) -> Iterator[Callable[..., Page]]:
-    """``new_page(**context_options)``: a page in a fresh browser context on the site.
-
-    Each call is a new reader: no cookies, no saved theme. Options are
-    Playwright's (``viewport``, ``color_scheme``, ``reduced_motion``,
-    ``java_script_enabled``...).
-    """
+@contextlib.contextmanager
+def _pages(browser: Browser, site: Site) -> Iterator[Callable[..., Page]]:
+    """Makes pages in fresh browser contexts on ``site``, watched for problems, and
+    fails the test when a page reported one, once its contexts are closed."""
     problems = PageProblems()
     contexts = []
 
@@ -126,6 +123,33 @@ def new_page(browser: Browser, site: Site) -> Iterator[Callable[..., Page]]:
     for context in contexts:
         context.close()
     assert not problems.found, "the browser reported problems:\n" + "\n".join(problems.found)
+
+
+@pytest.fixture
+def new_page(browser: Browser, site: Site) -> Iterator[Callable[..., Page]]:
+    """``new_page(**context_options)``: a page in a fresh browser context on the site.
+
+    Each call is a new reader: no cookies, no saved theme. Options are
+    Playwright's (``viewport``, ``color_scheme``, ``reduced_motion``,
+    ``java_script_enabled``...).
+    """
+    with _pages(browser, site) as make:
+        yield make
+
+
+@pytest.fixture(scope="package")
+def sandbox_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A site whose readers' programs really run: a private Redis and a sandbox runner."""
+    folder = tmp_path_factory.mktemp("sandbox-site")
+    with running_site(folder, sandboxes=True, DEMO_RATE_LIMIT="600/m") as running:
+        yield running
+
+
+@pytest.fixture
+def new_sandbox_page(browser: Browser, sandbox_site: Site) -> Iterator[Callable[..., Page]]:
+    """``new_sandbox_page(**context_options)``: as ``new_page``, on ``sandbox_site``."""
+    with _pages(browser, sandbox_site) as make:
+        yield make
 
 
 @pytest.fixture

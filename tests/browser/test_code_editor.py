@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-
-from tests.servers import Site, running_site
+from playwright.sync_api import Locator, Page, expect
 
 from .accessibility import in_both_themes
 from .code_runs import FakeCodeRuns, raised, refused, stopped, tasks_run
-from .conftest import ACTION_TIMEOUT_MS, PageProblems
 from .test_keyboard import is_focused, tab_to
 from .test_loop_inspector import Inspector
 from .test_traced_runs import TracedRun, trace_records
@@ -541,26 +538,9 @@ def test_the_editor_fits_a_phone(new_page: Callable[..., Page]) -> None:
 # End to end: the reader's code runs in a real sandbox ---------------------------
 
 
-@pytest.fixture(scope="module")
-def sandbox_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A site whose readers' programs really run: a private Redis and a sandbox runner."""
-    folder = tmp_path_factory.mktemp("sandbox-site")
-    with running_site(folder, sandboxes=True, DEMO_RATE_LIMIT="600/m") as site:
-        yield site
-
-
 @pytest.fixture
-def sandbox_page(browser: Browser, sandbox_site: Site) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=sandbox_site.url, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    problems = PageProblems()
-    page = context.new_page()
-    problems.watch(page)
-    yield page
-    context.close()
-    assert not problems.found, "the browser reported problems:\n" + "\n".join(problems.found)
+def sandbox_page(new_sandbox_page: Callable[..., Page]) -> Page:
+    return new_sandbox_page(viewport={"width": 1280, "height": 900})
 
 
 def test_end_to_end_five_tasks_of_my_version_run_and_draw_five_lanes(sandbox_page: Page) -> None:

@@ -10,15 +10,12 @@ progress.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-
-from tests.servers import Site, running_site
+from playwright.sync_api import Locator, Page, expect
 
 from .accessibility import in_both_themes
-from .conftest import ACTION_TIMEOUT_MS, PageProblems
 from .test_keyboard import tab_to
 
 LESSON = "/courses/asyncio/coroutines-and-futures/"
@@ -27,24 +24,9 @@ PHONE = {"width": 360, "height": 780}
 RUN_TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="module")
-def sandbox_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A site whose readers' programs really run: a private Redis and a sandbox runner."""
-    folder = tmp_path_factory.mktemp("exercise-site")
-    with running_site(folder, sandboxes=True, DEMO_RATE_LIMIT="600/m") as site:
-        yield site
-
-
 @pytest.fixture
-def reader(browser: Browser, sandbox_site: Site) -> Iterator[Page]:
-    context = browser.new_context(base_url=sandbox_site.url, viewport=PHONE)
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    problems = PageProblems()
-    page = context.new_page()
-    problems.watch(page)
-    yield page
-    context.close()
-    assert not problems.found, "the browser reported problems:\n" + "\n".join(problems.found)
+def reader(new_sandbox_page: Callable[..., Page]) -> Page:
+    return new_sandbox_page(viewport=PHONE)
 
 
 def exercise(page: Page) -> Locator:
@@ -145,9 +127,10 @@ def test_a_cancelled_run_is_graded_as_not_ended_and_can_run_again(reader: Page) 
     expect(section.get_by_role("button", name="Cancel")).to_be_disabled()
 
 
-def test_without_javascript_the_exercise_reads_whole(browser: Browser, sandbox_site: Site) -> None:
-    context = browser.new_context(base_url=sandbox_site.url, java_script_enabled=False)
-    page = context.new_page()
+def test_without_javascript_the_exercise_reads_whole(
+    new_sandbox_page: Callable[..., Page],
+) -> None:
+    page = new_sandbox_page(java_script_enabled=False)
     page.goto(LESSON)
     section = page.get_by_role("region", name="Make the sleeps overlap")
     expect(section.locator(".exercise-start")).to_contain_text("asyncio.create_task")
@@ -158,4 +141,3 @@ def test_without_javascript_the_exercise_reads_whole(browser: Browser, sandbox_s
     expect(section.locator(".exercise-solution-code")).to_be_hidden()
     section.get_by_text("Show the solution").click()
     expect(section.locator(".exercise-solution-code")).to_contain_text("asyncio.gather")
-    context.close()
