@@ -587,7 +587,7 @@ class _Run:
                 return
             try:
                 raw = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested deeper than the parser goes
                 continue
             event = checked_event(raw, max_records=self.limits.trace_records)
             if event is not None:
