@@ -675,9 +675,10 @@ class _Run:
 
     def _ending(self, returncode: int | None) -> Outcome:
         limits = self.limits
-        elapsed = self.exit_elapsed
-        if elapsed is None:
-            elapsed = self.now() if self.origin is not None else 0.0
+        # The program may forge its exit event: it cannot have run longer than we saw.
+        elapsed = self.now()
+        if self.exit_elapsed is not None:
+            elapsed = min(self.exit_elapsed, elapsed)
         if self.stopped is None and returncode is not None and returncode > 128:
             signal_number = returncode - 128
             if signal_number == signal.SIGXCPU:

@@ -7,6 +7,8 @@ carried past what was measured outside the sandbox, and the runner must
 be left as it was before.
 """
 
+import time
+
 import pytest
 from django.conf import settings
 
@@ -57,3 +59,10 @@ async def test_a_deeply_nested_line_on_the_event_channel_loses_no_later_event(la
     outcome, _ = await sandboxed(launcher, code)
     assert outcome.error is not None, outcome
     assert outcome.error["type"] == "ValueError", outcome.error
+
+
+async def test_a_forged_exit_cannot_claim_more_time_than_the_run_took(launcher):
+    code = write_events('{"type": "exit", "elapsed": 1e300, "status": 0}') + "os._exit(0)\n"
+    started = time.perf_counter()
+    outcome, _ = await sandboxed(launcher, code)
+    assert outcome.elapsed <= time.perf_counter() - started
