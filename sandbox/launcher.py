@@ -130,7 +130,13 @@ class WeatherBridge:
     Each sandbox slot has a socket of its own, made when the slot first needs
     it, so that the requests of the run in a slot are counted apart from every
     other run's (``WeatherCount``).
+
+    Each connection costs the runner two descriptors and the simulator one
+    connection, and a program's 64 processes may open 256 each: past
+    ``MAX_CONNECTIONS`` open at once in a slot, a new one is closed at once.
     """
+
+    MAX_CONNECTIONS = 64
 
     def __init__(self, url: str, folder: Path) -> None:
         parts = urlsplit(url)
@@ -140,6 +146,7 @@ class WeatherBridge:
         self._servers: dict[int, asyncio.AbstractServer] = {}
         # The count of the run now in each slot; None between runs.
         self._counts: dict[int, WeatherCount | None] = {}
+        self._open: dict[int, int] = {}  # connections being relayed, per slot
 
     def path(self, slot: int) -> Path:
         return self.folder / f"weather-{slot}.sock"
@@ -173,6 +180,18 @@ class WeatherBridge:
             await server.wait_closed()
 
     async def _relay(
+        self, slot: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self._open.get(slot, 0) >= self.MAX_CONNECTIONS:
+            writer.close()
+            return
+        self._open[slot] = self._open.get(slot, 0) + 1
+        try:
+            await self._relay_open(slot, reader, writer)
+        finally:
+            self._open[slot] -= 1
+
+    async def _relay_open(
         self, slot: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         # The count of the run that made the connection, kept for its life.

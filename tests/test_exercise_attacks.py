@@ -7,12 +7,14 @@ carried past what was measured outside the sandbox, and the runner must
 be left as it was before.
 """
 
+import asyncio
+import os
 import time
 
 import pytest
 from django.conf import settings
 
-from sandbox.launcher import Launcher
+from sandbox.launcher import Launcher, WeatherBridge
 from tests import services
 from tests.sandboxes import small
 
@@ -66,3 +68,43 @@ async def test_a_forged_exit_cannot_claim_more_time_than_the_run_took(launcher):
     started = time.perf_counter()
     outcome, _ = await sandboxed(launcher, code)
     assert outcome.elapsed <= time.perf_counter() - started
+
+
+HOLD_CONNECTIONS = """\
+import socket, time
+
+held = []
+for _ in range(240):  # the sandbox lets a process open 256 files
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.connect("/run/weather.sock")
+        sock.sendall(b"GET /services/json/paris HTTP/1.1\\r\\nHost: x\\r\\n")  # never ended
+    except OSError:
+        break
+    held.append(sock)
+print("holding", len(held))
+time.sleep(1)
+"""
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(launcher):
+    before = open_fds()
+    most = before
+    running = asyncio.ensure_future(sandboxed(launcher, HOLD_CONNECTIONS))
+    while not running.done():
+        most = max(most, open_fds())
+        await asyncio.sleep(0.02)
+    outcome, _ = running.result()
+    assert outcome.weather["peak"] <= WeatherBridge.MAX_CONNECTIONS
+    # Three descriptors a relayed connection here (the bridge's two and the test
+    # simulator's), and those accepted in one burst before they are turned away.
+    assert most - before <= 3 * WeatherBridge.MAX_CONNECTIONS + 128
+    for _ in range(50):  # each relay sees its ends close
+        if open_fds() <= before:
+            break
+        await asyncio.sleep(0.05)
+    assert open_fds() <= before
