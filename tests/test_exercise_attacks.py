@@ -14,6 +14,7 @@ import time
 import pytest
 from django.conf import settings
 
+from exercises.blocks import MAX_IN_FLIGHT
 from sandbox.launcher import Launcher, WeatherBridge
 from tests import services
 from tests.sandboxes import small
@@ -108,3 +109,7 @@ async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(
             break
         await asyncio.sleep(0.05)
     assert open_fds() <= before
+
+
+def test_an_exercise_cannot_ask_for_more_in_flight_than_the_bridge_relays():
+    assert MAX_IN_FLIGHT <= WeatherBridge.MAX_CONNECTIONS
