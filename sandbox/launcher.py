@@ -642,10 +642,16 @@ class _Run:
                     return
                 self.trace.extend(records)
                 event["records"] = records
+            # A task starts and finishes once: a program repeating one would flood the page.
             case "task_started":
-                self.tasks.setdefault(event["task"], _task(event["task"]))["start"] = event["t"]
+                record = self.tasks.setdefault(event["task"], _task(event["task"]))
+                if record["start"] is not None:
+                    return
+                record["start"] = event["t"]
             case "task_finished":
                 record = self.tasks.setdefault(event["task"], _task(event["task"]))
+                if record["end"] is not None:
+                    return
                 record.update(end=event["t"], ok=event["ok"])
                 if "error" in event:
                     record["error"] = event["error"]

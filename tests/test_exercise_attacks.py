@@ -113,3 +113,15 @@ async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(
 
 def test_an_exercise_cannot_ask_for_more_in_flight_than_the_bridge_relays():
     assert MAX_IN_FLIGHT <= WeatherBridge.MAX_CONNECTIONS
+
+
+async def test_a_task_id_used_again_is_relayed_once(launcher):
+    started = b'{"type": "task_started", "task": 7, "t": 0.5}\n'
+    finished = b'{"type": "task_finished", "task": 7, "t": 0.75, "ok": true}\n'
+    code = EVENTS + f"os.write(FD, {started!r} * 5000)\nos.write(FD, {finished!r} * 5000)\n"
+    outcome, events = await sandboxed(launcher, code)
+    relayed = [event for event in events if event["type"] in ("task_started", "task_finished")]
+    assert [event["type"] for event in relayed] == ["task_started", "task_finished"]
+    assert outcome.tasks[0] | {"output": ()} == {
+        "task": 7, "start": 0.5, "end": 0.75, "ok": True, "output": ()
+    }  # fmt: skip
