@@ -674,6 +674,13 @@ class _Run:
         return True
 
     async def _read_output(self, stream: asyncio.StreamReader, kind: str | None) -> None:
+        await self._read_lines(stream, kind)
+        # Read to the end even once stopped: asyncio counts the process as ended
+        # only when its pipes close, and a full, unread pipe never does.
+        while await stream.read(65536):
+            pass
+
+    async def _read_lines(self, stream: asyncio.StreamReader, kind: str | None) -> None:
         while True:
             try:
                 line = await stream.readline()

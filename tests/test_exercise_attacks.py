@@ -125,3 +125,10 @@ async def test_a_task_id_used_again_is_relayed_once(launcher):
     assert outcome.tasks[0] | {"output": ()} == {
         "task": 7, "start": 0.5, "end": 0.75, "ok": True, "output": ()
     }  # fmt: skip
+
+
+async def test_a_ten_megabyte_line_on_standard_output_is_stopped_within_the_wall_clock(launcher):
+    code = "import sys\nsys.stdout.write('x' * 10_000_000)\n"
+    outcome, _ = await asyncio.wait_for(sandboxed(launcher, code), launcher.limits.wall_seconds + 2)
+    assert outcome.status == "failed"
+    assert outcome.reason == "Stopped: printed more than 64 KiB."
