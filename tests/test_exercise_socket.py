@@ -1,11 +1,15 @@
 """Runs for exercises over the demo socket: references checked, runs sandboxed, verdicts sent."""
 
+import asyncio
 import json
+from dataclasses import replace
 
 import pytest
+from channels.layers import get_channel_layer
 
 from live.models import DemoRun
 from live.protocol import ExerciseRef, ProtocolError, parse_frame
+from sandbox.runner import RUNS_CHANNEL
 from tests.exercise_runs import exercise_frame, lesson_with, run_exercise
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
@@ -112,3 +116,23 @@ async def test_a_hostile_program_is_graded_not_a_crash():
     no_exception = graded["goals"][2]
     assert no_exception["passed"] is False
     assert no_exception["figure"] == "ValueError escaped at line 1; needs none"
+
+
+async def test_a_run_whose_runner_stops_answering_is_not_passed(settings):
+    settings.SANDBOX_LIMITS = replace(settings.SANDBOX_LIMITS, wall_seconds=0.2)
+    settings.SANDBOX_ANSWER_SECONDS = 0.5
+    lesson = await lesson_with(BODY)
+    layer = get_channel_layer()
+
+    async def silent_runner():  # takes the run, then is never heard from again
+        request = await layer.receive(RUNS_CHANNEL)
+        await layer.send(request["reply_to"], {"type": "sandbox.accepted", "control": "none"})
+
+    runner = asyncio.create_task(silent_runner())
+    events = await run_exercise(lesson.pk, 0, 'print("done")\n')
+    await runner
+    assert events[-2]["reason"] == "the sandbox runner stopped answering"
+    total_under, _, no_exception = events[-1]["goals"]
+    assert total_under["passed"] is False
+    assert total_under["figure"].startswith("the run did not end by itself")
+    assert no_exception["passed"] is False
