@@ -102,8 +102,9 @@ async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(
     outcome, _ = running.result()
     assert outcome.weather["peak"] <= WeatherBridge.MAX_CONNECTIONS
     # Three descriptors a relayed connection here (the bridge's two and the test
-    # simulator's), and those accepted in one burst before they are turned away.
-    assert most - before <= 3 * WeatherBridge.MAX_CONNECTIONS + 128
+    # simulator's), and those accepted in a burst or two of the listening backlog
+    # (100) before they are turned away; without a bound, 3 for each of the 240.
+    assert most - before <= 3 * WeatherBridge.MAX_CONNECTIONS + 2 * 100 + 32
     for _ in range(50):  # each relay sees its ends close
         if open_fds() <= before:
             break
