@@ -8,13 +8,15 @@ be left as it was before.
 """
 
 import asyncio
+import json
 import os
 import time
 
 import pytest
 from django.conf import settings
 
-from exercises.blocks import MAX_IN_FLIGHT
+from exercises.blocks import MAX_IN_FLIGHT, Goal
+from exercises.goals import MeasuredRun, grade
 from sandbox.launcher import Launcher, WeatherBridge
 from tests import services
 from tests.sandboxes import small
@@ -133,3 +135,15 @@ async def test_a_ten_megabyte_line_on_standard_output_is_stopped_within_the_wall
     outcome, _ = await asyncio.wait_for(sandboxed(launcher, code), launcher.limits.wall_seconds + 2)
     assert outcome.status == "failed"
     assert outcome.reason == "Stopped: printed more than 64 KiB."
+
+
+async def test_a_forged_step_of_a_huge_length_is_not_graded_as_an_infinite_figure(launcher):
+    step = {"kind": "step", "t": 0.5, "task": 1, "ready": None, "start": 0.5, "end": 1.7e308,
+            "line": 3, "awaits": None, "state": "done"}  # fmt: skip
+    code = write_events(json.dumps({"type": "trace", "records": [step]}))
+    outcome, _ = await sandboxed(launcher, code)
+    run = MeasuredRun(outcome.status, outcome.elapsed, trace=outcome.trace)
+    (verdict,) = grade([Goal("loop_blocked_under", 100.0)], run)
+    # The page reads it with JSON.parse, which knows no Infinity.
+    json.dumps(verdict, allow_nan=False)
+    assert outcome.trace == []  # a time past any wall clock is forged: the batch is dropped
