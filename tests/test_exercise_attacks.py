@@ -95,7 +95,7 @@ def open_fds() -> int:
 
 
 async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(launcher):
-    before = open_fds()
+    before, tasks = open_fds(), len(asyncio.all_tasks())
     most = before
     running = asyncio.ensure_future(sandboxed(launcher, HOLD_CONNECTIONS))
     while not running.done():
@@ -112,6 +112,7 @@ async def test_connections_held_open_to_the_bridge_are_bounded_and_closed_after(
             break
         await asyncio.sleep(0.05)
     assert open_fds() <= before
+    assert len(asyncio.all_tasks()) <= tasks  # no relay is left behind
 
 
 def test_an_exercise_cannot_ask_for_more_in_flight_than_the_bridge_relays():
