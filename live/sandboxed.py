@@ -91,6 +91,7 @@ class SandboxedExecution:
             if message is None:
                 logger.warning("a sandbox runner stopped answering mid-run")
                 reason = "the sandbox runner stopped answering"
+                self.stopped = "runner"  # not an end of its own: graded as unfinished
                 return RunResult("failed", 0.0, f"Stopped: {reason}.", reason=reason)
             match message.get("type"):
                 case "sandbox.events":

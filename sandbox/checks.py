@@ -18,6 +18,9 @@ MAX_TRACEBACK = 8000
 MAX_MESSAGE = 1000
 MAX_LIST = 20
 MAX_BATCH = 500
+# Seconds on a run's clock: a day is far past any wall clock. A larger time is
+# forged, and lengths made from it could overflow to infinity, which is not JSON.
+MAX_TIME = 86_400.0
 
 # A trace record's fields and what each may hold (see docs/protocol.md).
 _NUMBER = "number"
@@ -49,7 +52,7 @@ def _number(value: Any) -> float | None:
 
 def _time(value: Any) -> float | None:
     number = _number(value)
-    return None if number is None or number < 0 else round(number, 6)
+    return None if number is None or not 0 <= number <= MAX_TIME else round(number, 6)
 
 
 def _index(value: Any) -> int | None:

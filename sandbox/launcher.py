@@ -130,7 +130,13 @@ class WeatherBridge:
     Each sandbox slot has a socket of its own, made when the slot first needs
     it, so that the requests of the run in a slot are counted apart from every
     other run's (``WeatherCount``).
+
+    Each connection costs the runner two descriptors and the simulator one
+    connection, and a program's 64 processes may open 256 each: past
+    ``MAX_CONNECTIONS`` open at once in a slot, a new one is closed at once.
     """
+
+    MAX_CONNECTIONS = 64
 
     def __init__(self, url: str, folder: Path) -> None:
         parts = urlsplit(url)
@@ -140,6 +146,7 @@ class WeatherBridge:
         self._servers: dict[int, asyncio.AbstractServer] = {}
         # The count of the run now in each slot; None between runs.
         self._counts: dict[int, WeatherCount | None] = {}
+        self._open: dict[int, int] = {}  # connections being relayed, per slot
 
     def path(self, slot: int) -> Path:
         return self.folder / f"weather-{slot}.sock"
@@ -173,6 +180,18 @@ class WeatherBridge:
             await server.wait_closed()
 
     async def _relay(
+        self, slot: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self._open.get(slot, 0) >= self.MAX_CONNECTIONS:
+            writer.close()
+            return
+        self._open[slot] = self._open.get(slot, 0) + 1
+        try:
+            await self._relay_open(slot, reader, writer)
+        finally:
+            self._open[slot] -= 1
+
+    async def _relay_open(
         self, slot: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         # The count of the run that made the connection, kept for its life.
@@ -587,7 +606,7 @@ class _Run:
                 return
             try:
                 raw = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested deeper than the parser goes
                 continue
             event = checked_event(raw, max_records=self.limits.trace_records)
             if event is not None:
@@ -623,10 +642,16 @@ class _Run:
                     return
                 self.trace.extend(records)
                 event["records"] = records
+            # A task starts and finishes once: a program repeating one would flood the page.
             case "task_started":
-                self.tasks.setdefault(event["task"], _task(event["task"]))["start"] = event["t"]
+                record = self.tasks.setdefault(event["task"], _task(event["task"]))
+                if record["start"] is not None:
+                    return
+                record["start"] = event["t"]
             case "task_finished":
                 record = self.tasks.setdefault(event["task"], _task(event["task"]))
+                if record["end"] is not None:
+                    return
                 record.update(end=event["t"], ok=event["ok"])
                 if "error" in event:
                     record["error"] = event["error"]
@@ -649,6 +674,13 @@ class _Run:
         return True
 
     async def _read_output(self, stream: asyncio.StreamReader, kind: str | None) -> None:
+        await self._read_lines(stream, kind)
+        # Read to the end even once stopped: asyncio counts the process as ended
+        # only when its pipes close, and a full, unread pipe never does.
+        while await stream.read(65536):
+            pass
+
+    async def _read_lines(self, stream: asyncio.StreamReader, kind: str | None) -> None:
         while True:
             try:
                 line = await stream.readline()
@@ -675,9 +707,10 @@ class _Run:
 
     def _ending(self, returncode: int | None) -> Outcome:
         limits = self.limits
-        elapsed = self.exit_elapsed
-        if elapsed is None:
-            elapsed = self.now() if self.origin is not None else 0.0
+        # The program may forge its exit event: it cannot have run longer than we saw.
+        elapsed = self.now()
+        if self.exit_elapsed is not None:
+            elapsed = min(self.exit_elapsed, elapsed)
         if self.stopped is None and returncode is not None and returncode > 128:
             signal_number = returncode - 128
             if signal_number == signal.SIGXCPU:

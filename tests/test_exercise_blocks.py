@@ -58,6 +58,7 @@ def test_hints_are_optional():
         (block(goals="  - total_under: true\n"), "total_under takes seconds"),
         (block(goals="  - running_at_least: 2.5\n"), "running_at_least takes a whole number"),
         (block(goals="  - all_finished: false\n"), "all_finished takes true"),
+        (block(goals="  - in_flight_at_least: 65\n"), "from 1 to 64, not 65"),
         (block(goals="  - output_has: []\n"), "output_has takes a list"),
         (block(goals="  - total_under: 1\n  - total_under: 2\n"), "given twice"),
         (block(goals="  - total_under: 1\n    no_exception: true\n"), 'goal 1 must be one "kind'),

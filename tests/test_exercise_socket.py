@@ -1,12 +1,19 @@
 """Runs for exercises over the demo socket: references checked, runs sandboxed, verdicts sent."""
 
+import asyncio
 import json
+from dataclasses import replace
 
 import pytest
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 
 from live.models import DemoRun
 from live.protocol import ExerciseRef, ProtocolError, parse_frame
+from sandbox.runner import RUNS_CHANNEL
 from tests.exercise_runs import exercise_frame, lesson_with, run_exercise
+from tests.sockets import HEADERS
+from tutorialsite.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_runtime")]
 
@@ -112,3 +119,46 @@ async def test_a_hostile_program_is_graded_not_a_crash():
     no_exception = graded["goals"][2]
     assert no_exception["passed"] is False
     assert no_exception["figure"] == "ValueError escaped at line 1; needs none"
+
+
+async def test_a_run_whose_runner_stops_answering_is_not_passed(settings):
+    settings.SANDBOX_LIMITS = replace(settings.SANDBOX_LIMITS, wall_seconds=0.2)
+    settings.SANDBOX_ANSWER_SECONDS = 0.5
+    lesson = await lesson_with(BODY)
+    layer = get_channel_layer()
+
+    async def silent_runner():  # takes the run, then is never heard from again
+        request = await layer.receive(RUNS_CHANNEL)
+        await layer.send(request["reply_to"], {"type": "sandbox.accepted", "control": "none"})
+
+    runner = asyncio.create_task(silent_runner())
+    events = await run_exercise(lesson.pk, 0, 'print("done")\n')
+    await runner
+    assert events[-2]["reason"] == "the sandbox runner stopped answering"
+    total_under, _, no_exception = events[-1]["goals"]
+    assert total_under["passed"] is False
+    assert total_under["figure"].startswith("the run did not end by itself")
+    assert no_exception["passed"] is False
+
+
+@pytest.mark.usefixtures("sandbox_runner")
+async def test_a_run_cancelled_beside_another_is_graded_unfinished_and_neither_holds_the_solution():
+    lesson = await lesson_with(BODY.replace('print("done")', 'print("done")\n  print("SOLVED")'))
+    ws = WebsocketCommunicator(application, "/ws/demos/", headers=HEADERS)
+    assert (await ws.connect())[0]
+    try:
+        slow = "import time\nprint('done', flush=True)\ntime.sleep(10)\n"
+        await ws.send_to(text_data=exercise_frame(lesson.pk, 0, slow, "slow"))
+        await ws.send_to(text_data=exercise_frame(lesson.pk, 0, "print('done')\n", "quick"))
+        events = []
+        while sum(event["type"] == "graded" for event in events) < 2:
+            events.append(event := await ws.receive_json_from(timeout=10))
+            if event["type"] == "output" and event["id"] == "slow":
+                await ws.send_to(text_data=json.dumps({"type": "cancel", "id": "slow"}))
+    finally:
+        await ws.disconnect()
+    graded = {event["id"]: event for event in events if event["type"] == "graded"}
+    assert graded["quick"]["passed"] is True
+    assert graded["slow"]["passed"] is False
+    assert graded["slow"]["goals"][0]["figure"].startswith("the run was cancelled")
+    assert "SOLVED" not in json.dumps(events)
