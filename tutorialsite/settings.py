@@ -156,6 +156,8 @@ REDIS_COMMAND_TIMEOUT = 3.0
 # action of its teacher, and at most ROOM_MAX_SECONDS after it opened.
 ROOM_IDLE_SECONDS = env_float("ROOM_IDLE_SECONDS", 1800.0, minimum=1.0, maximum=86_400.0)
 ROOM_MAX_SECONDS = env_float("ROOM_MAX_SECONDS", 12 * 3600.0, minimum=1.0, maximum=86_400.0)
+# Days a room, and its guesses, are kept after it ended; pruned as rooms open.
+ROOMS_KEPT_DAYS = env_float("ROOMS_KEPT_DAYS", 7.0, minimum=1.0, maximum=3650.0)
 # Joins (and join pages) per client address: a code cannot be guessed in bulk.
 # A reader by the join link counts twice (the page, then its socket's join):
 # 60 a minute lets a class of 30 behind one school address in at once.
