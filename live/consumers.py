@@ -238,6 +238,9 @@ class DemoConsumer(WithoutConnectionChecks, AsyncWebsocketConsumer):
             return
         try:
             token = await sharing.share_run_async(run_id=run_id, lesson_id=request.lesson)
+        except sharing.RunTooBig as too_big:
+            self.send_event(ProtocolError("too_big", str(too_big), request.id).as_message())
+            return
         except Exception:  # the database: the reader may try again
             logger.warning("could not share run %s", run_id, exc_info=True)
             token = None

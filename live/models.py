@@ -42,7 +42,7 @@ class DemoRun(models.Model):
         blank=True,
         unique=True,
         help_text="Set when the reader shared the run: its address is /runs/<token>/. "
-        "Shared runs are never pruned.",
+        "Only the newest DEMO_SHARED_RUNS_KEPT shared runs are kept.",
     )
     shared_at = models.DateTimeField(null=True, blank=True)
     lesson = models.ForeignKey(

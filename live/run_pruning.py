@@ -6,8 +6,11 @@ mode are kept: the pages show a median of recent runs, and older rows are
 needed by nobody. The "ok" runs among those deleted are added to
 ``DemoRunTally`` in the same transaction, so "Runs so far" still counts every
 run ever finished. Runs a reader shared (live.sharing) are the exception: their
-address was handed out, so they are kept whatever their age, take no place
-among the newest kept, and are counted as stored runs, never in the tally.
+address was handed out, so they are kept whatever their age and take no place
+among the newest kept. They have a bound of their own: only the newest
+``DEMO_SHARED_RUNS_KEPT`` shared runs are kept, whoever shared them, so the
+database stays bounded however many addresses share (``prune_shared_runs``);
+those deleted are counted in the tally like the others.
 
 Each demo and mode is pruned in transactions of its own, each deleting at
 most ``BATCH`` runs, oldest first, so that a large backlog (a first deploy
@@ -100,3 +103,44 @@ def _delete(demo: str, mode: str, *, up_to_id: int) -> list[str]:
         )
         # A reader's own program's runs go uncounted, as the page counts them (live.selectors).
         return [status if not code else "reader" for (status, code) in cursor.fetchall()]
+
+
+def prune_shared_runs(*, keep: int) -> int:
+    """Delete all but the ``keep`` most lately shared runs; return how many went.
+
+    Their demos and modes are mixed, so each batch counts its "ok" runs into
+    the tally of each pair, in the same transaction. A run deleted by another
+    process at the same time is not in this statement's RETURNING, so it is
+    counted once.
+    """
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            shared = DemoRun.objects.filter(share_token__isnull=False)
+            beyond = shared.order_by("-shared_at", "-id").values_list("id", flat=True)
+            ids = list(beyond[keep : keep + BATCH])
+            if not ids:
+                break
+            table = connection.ops.quote_name(DemoRun._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))}) "
+                    "RETURNING demo, mode, status, code",
+                    ids,
+                )
+                went = cursor.fetchall()
+            finished_ok: dict[tuple[str, str], int] = {}
+            for demo, mode, status, code in went:
+                counted = status == DemoRun.Status.OK and not code
+                finished_ok[demo, mode] = finished_ok.get((demo, mode), 0) + counted
+            for demo, mode in sorted(finished_ok):  # one order: two pruners never deadlock
+                DemoRunTally.objects.get_or_create(demo=demo, mode=mode)
+                DemoRunTally.objects.filter(demo=demo, mode=mode).update(
+                    pruned_ok=F("pruned_ok") + finished_ok[demo, mode]
+                )
+            deleted += len(went)
+        if len(ids) < BATCH:
+            break
+    if deleted:
+        logger.info("pruned %d shared runs, kept the %d most lately shared", deleted, keep)
+    return deleted

@@ -309,6 +309,9 @@ async def _prune() -> None:
 @database_sync_to_async
 def _prune_in_thread(*, keep: int) -> None:
     run_pruning.prune_runs(keep=keep)
+    # Every share needs a run stored first, so at most PRUNE_EVERY runs are
+    # shared between two prunings: the cap is never overshot by more.
+    run_pruning.prune_shared_runs(keep=settings.DEMO_SHARED_RUNS_KEPT)
 
 
 def _stored(batch: list[_Queued], ids: list[int]) -> None:

@@ -79,7 +79,7 @@ def rate_limiter() -> StartLimit:
 
 @cache
 def share_limiter() -> StartLimit:
-    """Runs one client may share: tighter than runs, as a shared run is kept for good."""
+    """Runs one client may share: tighter than runs, as a shared run is kept longer."""
     count, period = settings.DEMO_SHARE_RATE_LIMIT
     if settings.REDIS_URL:
         return RedisRateLimiter(count=count, period=period, name="share")

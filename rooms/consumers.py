@@ -141,8 +141,7 @@ class RoomDemoConsumer(DemoConsumer):
 
     # The teacher's side --------------------------------------------------------
     async def _open(self, request: RoomRequest) -> None:
-        session = self.scope.get("session")
-        user = await selectors.staff_user_now(session_key=session and session.session_key)
+        user = await self._staff_now()
         if user is None:
             raise ProtocolError("not_staff", "only staff can open a room")
         if not await lesson_selectors.lesson_is_visible(lesson_id=request.lesson, is_staff=True):
@@ -211,20 +210,35 @@ class RoomDemoConsumer(DemoConsumer):
         except LAYER_ERRORS:
             logger.debug("could not leave a teacher group", exc_info=True)
 
-    def _teacher(self) -> Teaching:
+    async def _staff_now(self):
+        session = self.scope.get("session")
+        return await selectors.staff_user_now(session_key=session and session.session_key)
+
+    async def _teacher(self) -> Teaching:
+        """The room this socket teaches, if its session is still staff's.
+
+        Checked again at every action, not only at ``room_open``: a teacher
+        demoted or logged out meanwhile loses the room on this socket at once.
+        Two small reads (the session, the user; about 0.5 ms on SQLite) for
+        an action a person clicks. The room stays open for a staff page to
+        resume; left alone, it ends when idle.
+        """
         if self.teaching is None:
             raise ProtocolError("not_teaching", "open a room first")
+        if await self._staff_now() is None:
+            await self._stop_teaching()
+            raise ProtocolError("not_staff", "only staff can lead a room")
         return self.teaching
 
     async def _section(self, request: RoomRequest) -> None:
-        teaching = self._teacher()
+        teaching = await self._teacher()
         teaching.section = request.section
         await services.room_touch(room_id=teaching.room_id, section=request.section)
         self._publish({"kind": "section", "section": request.section})
         self.send_event({"type": "room_section", "section": request.section})
 
     async def _ask(self, request: RoomRequest) -> None:
-        teaching = self._teacher()
+        teaching = await self._teacher()
         teaching.round += 1
         teaching.asking, teaching.question = True, request.question
         teaching.guesses, teaching.measured = {}, None
@@ -235,7 +249,7 @@ class RoomDemoConsumer(DemoConsumer):
         self._send_histogram()
 
     async def _unask(self, request: RoomRequest) -> None:
-        teaching = self._teacher()
+        teaching = await self._teacher()
         teaching.asking = False
         await services.room_touch(room_id=teaching.room_id, asking=False)
         self._publish({"kind": "answered", "round": teaching.round, "measured": None})
@@ -253,7 +267,7 @@ class RoomDemoConsumer(DemoConsumer):
         await services.room_touch(room_id=room_id, asking=False)
 
     async def _close(self, request: RoomRequest) -> None:
-        teaching = self._teacher()
+        teaching = await self._teacher()
         await services.room_close(room_id=teaching.room_id, reason="closed by the teacher")
         await self._end_room(teaching, "closed by the teacher")
 
@@ -267,7 +281,9 @@ class RoomDemoConsumer(DemoConsumer):
         )
 
     def _send_histogram(self) -> None:
-        teaching = self._teacher()
+        teaching = self.teaching
+        if teaching is None:
+            raise ProtocolError("not_teaching", "open a room first")
         self.send_event(
             {"type": "room_histogram", "round": teaching.round, "asking": teaching.asking,
              "question": teaching.question,

@@ -29,6 +29,14 @@ class Room(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["teacher", "lesson", "closed_at"])]
+        constraints = [
+            # Two pages opening a room at once must still share one (rooms.services).
+            models.UniqueConstraint(
+                fields=["teacher", "lesson"],
+                condition=models.Q(closed_at=None),
+                name="one_open_room_per_teacher_lesson",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.lesson_id})"

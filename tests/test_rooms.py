@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from live import shutdown
@@ -581,6 +582,110 @@ async def test_a_teacher_opening_past_a_room_s_time_gets_a_new_room(
     await stale.arefresh_from_db()
     assert stale.close_reason == "idle"
     await teacher.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.parametrize("change", ["demoted", "logged_out"])
+@pytest.mark.parametrize(
+    "action",
+    [{"type": "room_section", "section": "why"}, {"type": "room_ask"}, {"type": "room_unask"},
+     {"type": "room_close"}],
+    ids=lambda action: action["type"],
+)  # fmt: skip
+async def test_a_teacher_whose_staff_session_ended_loses_the_room_s_actions(
+    lessons, editor_client, editor, change, action
+):
+    teacher, opened = await open_room(editor_client, lessons.intro)
+    follower, _ = await join(opened["code"])
+    await room_items(follower, "state")
+    if change == "demoted":
+        await get_user_model().objects.filter(pk=editor.pk).aupdate(is_staff=False)
+    else:
+        await sync_to_async(editor_client.logout)()
+
+    await send(teacher, **action)
+    assert (await until(teacher, "error"))["code"] == "not_staff"
+    await send(teacher, type="room_section", section="after")  # no room on this socket now
+    assert (await until(teacher, "error"))["code"] == "not_teaching"
+
+    room = await Room.objects.aget()
+    assert (room.section, room.round, room.closed_at) == ("", 0, None)  # nothing was done
+    assert await follower.receive_nothing(timeout=0.3)  # the followers heard nothing of it
+    for ws in (teacher, follower):
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_two_pages_opening_at_the_same_moment_share_one_room(lessons, editor, monkeypatch):
+    from rooms import services as room_services
+
+    first, created = await room_services.room_open(teacher_id=editor.pk, lesson_id=lessons.intro.pk)
+    assert created
+
+    async def not_seen_yet(**_):  # the other page's room was not committed when this one looked
+        return None
+
+    looked_up = room_services.room_of_teacher
+    calls = []
+
+    async def first_look_misses(**kwargs):
+        calls.append(kwargs)
+        return await (not_seen_yet if len(calls) == 1 else looked_up)(**kwargs)
+
+    monkeypatch.setattr(room_services, "room_of_teacher", first_look_misses)
+    second, created = await room_services.room_open(
+        teacher_id=editor.pk, lesson_id=lessons.intro.pk
+    )
+
+    assert (second.pk, created) == (first.pk, False)
+    assert await Room.objects.acount() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_holds_one_open_room_per_teacher_and_lesson(lessons, open_room_of):
+    first = open_room_of(lessons.intro)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Room.objects.create(code="CDEFGHJK", lesson=lessons.intro, teacher=first.teacher,
+                            last_active_at=timezone.now())  # fmt: skip
+    Room.objects.create(code="DEFGHJKM", lesson=lessons.outro, teacher=first.teacher,
+                        last_active_at=timezone.now())  # fmt: skip
+    Room.objects.filter(pk=first.pk).update(closed_at=timezone.now())
+    Room.objects.create(code="EFGHJKMN", lesson=lessons.intro, teacher=first.teacher,
+                        last_active_at=timezone.now())  # fmt: skip
+    assert Room.objects.filter(closed_at=None).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_rooms")
+async def test_rooms_ended_long_ago_are_pruned_with_their_guesses_when_a_room_opens(
+    lessons, editor, editor_client, settings
+):
+    settings.ROOMS_KEPT_DAYS = 7
+    now = timezone.now()
+
+    async def room(code, lesson, *, closed_days=None, idle_days=0.0):
+        made = await Room.objects.acreate(
+            code=code, lesson=lesson, teacher=editor,
+            last_active_at=now - timedelta(days=idle_days),
+            closed_at=None if closed_days is None else now - timedelta(days=closed_days),
+        )  # fmt: skip
+        await Guess.objects.acreate(room=made, round=1, voter="v", seconds=1.0)
+        return made
+
+    old = await room("ACDEFGHJ", lessons.intro, closed_days=8)
+    recent = await room("CDEFGHJK", lessons.intro, closed_days=6)
+    forgotten = await room("DEFGHJKM", lessons.outro, idle_days=9)  # expired, never closed
+    teacher, _ = await open_room(editor_client, lessons.intro)
+    await teacher.disconnect()
+
+    kept = {pk async for pk in Room.objects.values_list("pk", flat=True)}
+    new = await Room.objects.aget(closed_at=None)
+    assert kept == {recent.pk, new.pk}
+    assert old.pk != new.pk != forgotten.pk
+    assert await Guess.objects.acount() == 1
+    assert await Guess.objects.filter(room=recent).aexists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,16 +3,18 @@ readable without JavaScript."""
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
+from django.utils import timezone
 
 from lessons.models import Lesson
-from live import replay, services, sharing
-from live.models import DemoRun
-from live.run_pruning import prune_runs
+from live import replay, run_writer, selectors, services, sharing
+from live.models import DemoRun, DemoRunTally
+from live.run_pruning import prune_runs, prune_shared_runs
 from tests.sockets import HEADERS
 from tutorialsite.asgi import application
 
@@ -187,6 +189,92 @@ async def test_a_malformed_share_is_refused_with_a_reason():
     await ws.disconnect()
     assert answer["code"] == "bad_message"
     assert answer["id"] == "x"
+
+
+async def stored_run_of_the_last_finish() -> DemoRun:
+    await run_writer.writer().drain()
+    return await DemoRun.objects.order_by("-id").afirst()
+
+
+@override_settings(DEMO_SHARE_MAX_BYTES=2048)
+async def test_a_run_over_the_size_limit_is_refused_with_its_size_and_the_limit():
+    ws = await connect()
+    await finish_run(ws, "big")
+    run = await stored_run_of_the_last_finish()
+    run.output = [[0.1, "x" * 5000, "stdout"]]
+    await run.asave(update_fields=["output"])
+    answer = await share(ws, "big")
+    await ws.disconnect()
+
+    size = sharing.stored_size(run)
+    assert size > 5000
+    assert answer == {
+        "type": "error", "code": "too_big", "id": "big",
+        "message": f"this run is too big to share: {-(-size // 1024)} KB, the limit is 2 KB",
+    }  # fmt: skip
+    assert not await DemoRun.objects.filter(share_token__isnull=False).aexists()
+
+
+async def test_a_run_within_the_size_limit_is_shared(settings):
+    ws = await connect()
+    await finish_run(ws, "small")
+    run = await stored_run_of_the_last_finish()
+    settings.DEMO_SHARE_MAX_BYTES = sharing.stored_size(run)  # exactly at the limit
+    answer = await share(ws, "small")
+    await ws.disconnect()
+    assert answer["type"] == "shared"
+
+
+def shared_at_times(count: int, **fields) -> list[DemoRun]:
+    """``count`` shared runs, shared one second apart, oldest first."""
+    start = timezone.now() - timedelta(hours=1)
+    values = {"demo": "sleep", "mode": "async", "params": {}, "status": "ok", "elapsed": 0.1,
+              "timeline": [], **fields}  # fmt: skip
+    return DemoRun.objects.bulk_create(
+        DemoRun(share_token=sharing.new_token(), shared_at=start + timedelta(seconds=n), **values)
+        for n in range(count)
+    )
+
+
+def test_only_the_most_lately_shared_runs_are_kept_whoever_shared_them():
+    unshared = DemoRun.objects.create(
+        demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[]
+    )
+    runs = shared_at_times(5)
+    # Shared in another order than stored: the time of sharing decides.
+    DemoRun.objects.filter(pk=runs[0].pk).update(shared_at=timezone.now())
+
+    assert prune_shared_runs(keep=2) == 3
+
+    kept = set(DemoRun.objects.values_list("pk", flat=True))
+    assert kept == {unshared.pk, runs[0].pk, runs[-1].pk}
+
+
+def test_pruned_shared_runs_still_count_in_runs_so_far():
+    runs = shared_at_times(7)
+    DemoRun.objects.filter(pk__in=[run.pk for run in runs[3:5]]).update(status="failed")
+    # A reader's program: never counted.
+    DemoRun.objects.filter(pk__in=[run.pk for run in runs[5:]]).update(code="print(1)\n")
+
+    prune_shared_runs(keep=1)
+
+    assert list(DemoRun.objects.values_list("code", flat=True)) == ["print(1)\n"]
+    assert DemoRunTally.objects.get(demo="sleep", mode="async").pruned_ok == 3
+
+
+async def test_the_run_writer_prunes_shared_runs_beyond_the_cap(settings, monkeypatch):
+    settings.DEMO_SHARED_RUNS_KEPT = 2
+    monkeypatch.setattr(run_writer, "PRUNE_EVERY", 1)
+    await sync_to_async(shared_at_times)(4)
+    row = run_writer.RunRow.of(
+        demo="sleep", mode="async", params={}, status="ok", elapsed=0.1, timeline=[], reason=""
+    )
+
+    await run_writer.writer().submit(row, attempts=1)  # pruned before it is written
+
+    assert await DemoRun.objects.filter(share_token__isnull=False).acount() == 2
+    stats = await selectors.demo_stats(demos=["sleep"])
+    assert stats["sleep"]["async"]["count"] == 5
 
 
 def test_pruning_keeps_shared_runs_and_prunes_the_others_as_before():

@@ -156,6 +156,8 @@ REDIS_COMMAND_TIMEOUT = 3.0
 # action of its teacher, and at most ROOM_MAX_SECONDS after it opened.
 ROOM_IDLE_SECONDS = env_float("ROOM_IDLE_SECONDS", 1800.0, minimum=1.0, maximum=86_400.0)
 ROOM_MAX_SECONDS = env_float("ROOM_MAX_SECONDS", 12 * 3600.0, minimum=1.0, maximum=86_400.0)
+# Days a room, and its guesses, are kept after it ended; pruned as rooms open.
+ROOMS_KEPT_DAYS = env_float("ROOMS_KEPT_DAYS", 7.0, minimum=1.0, maximum=3650.0)
 # Joins (and join pages) per client address: a code cannot be guessed in bulk.
 # A reader by the join link counts twice (the page, then its socket's join):
 # 60 a minute lets a class of 30 behind one school address in at once.
@@ -337,9 +339,23 @@ DEMO_MAX_PER_CONNECTION = 2
 # sync runs wait their turn, served round-robin with other readers'.
 DEMO_THREADS_PER_CLIENT = env_int("DEMO_THREADS_PER_CLIENT", 4, minimum=1, maximum=256)
 DEMO_RATE_LIMIT = env_rate("DEMO_RATE_LIMIT", "30/m")
-# Runs one client may share. Shared runs are never pruned, so this, not the
-# run limit, bounds how fast one client can grow the table for good.
+# Runs one client may share. Shared runs are not pruned with the others, so
+# this, not the run limit, bounds how fast one client can grow the table.
 DEMO_SHARE_RATE_LIMIT = env_rate("DEMO_SHARE_RATE_LIMIT", "20/h")
+# The largest run that may be shared: the JSON of its timeline, trace, output
+# and code (live.sharing.stored_size). Measured: the demos' own runs at their
+# largest parameters weigh at most 3.5 KB untraced and 74 KB traced
+# (blocking, semaphore); a reader's program that fills the trace (5,000
+# records) weighs 945 KB, one that prints its 64 KiB one digit a line 816 KB.
+# Only a program that does both is over 1 MiB.
+DEMO_SHARE_MAX_BYTES = env_int(
+    "DEMO_SHARE_MAX_BYTES", 1024 * 1024, minimum=64 * 1024, maximum=64 * 1024 * 1024
+)
+# Shared runs kept, whoever shared them: the oldest shared beyond this are
+# pruned (live.run_pruning), so with DEMO_SHARE_MAX_BYTES the database keeps
+# at most about 5 GB of shared runs (some 400 MB of the demos' own) however
+# many addresses share.
+DEMO_SHARED_RUNS_KEPT = env_int("DEMO_SHARED_RUNS_KEPT", 5000, minimum=10, maximum=10_000_000)
 # Demo sockets one client address may hold open at once, per process.
 DEMO_SOCKETS_PER_CLIENT = env_int("DEMO_SOCKETS_PER_CLIENT", 50, minimum=1, maximum=1_000_000)
 # With Redis, a process holds each running demo's place under the shared cap as a
