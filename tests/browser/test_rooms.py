@@ -81,13 +81,19 @@ def test_three_readers_follow_the_teacher_s_run_and_guesses(new_page, staff_page
         # The teacher's run, not theirs: only the teacher may share it.
         expect(reader_widget.root.get_by_role("button", name="Share the async run")).to_be_hidden()
     expect(widget.root.get_by_role("button", name="Share the async run")).to_be_visible()
+    # The figure the teacher's widget shows, compared as text: both sides format
+    # the same elapsed time with one formatter, whatever its rounding.
+    shown = widget.root.locator(".tl-group[data-mode='async'] .tl-group-status").inner_text()
+    assert re.fullmatch(r"\d+\.\d\d s", shown)
+    assert abs(float(shown.removesuffix(" s")) - elapsed) <= 0.005 + 1e-9
     expect(panel(teacher).locator(".room-histogram-caption")).to_contain_text(
-        f"Measured: {elapsed:.2f} s", timeout=RUN_TIMEOUT_MS
+        f"Measured: {shown}.", timeout=RUN_TIMEOUT_MS
     )
     expect(panel(teacher).locator(".room-bin.has-measured")).to_have_count(1)
+    expect(panel(teacher).locator(".room-measured")).to_have_text(f"measured {shown}")
     for reader in readers:
         expect(reader.locator(".room-note")).to_have_text(
-            f"Guessing is over. The run took {elapsed:.2f} s."
+            f"Guessing is over. The run took {shown}."
         )
     assert in_both_themes(teacher) == []
     assert in_both_themes(readers[0]) == []
