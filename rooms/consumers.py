@@ -258,7 +258,9 @@ class RoomDemoConsumer(DemoConsumer):
     def _measured(self, elapsed: float) -> None:
         teaching = self.teaching
         assert teaching is not None
-        teaching.asking, teaching.measured = False, round(elapsed, 3)
+        # The finished run's own elapsed, unrounded: pages write it with the same
+        # formatter as the run's widget, so both show one figure (format.js).
+        teaching.asking, teaching.measured = False, elapsed
         self._publish({"kind": "answered", "round": teaching.round, "measured": teaching.measured})
         self._send_histogram()
         self._track(asyncio.ensure_future(self._store_answered(teaching.room_id)))

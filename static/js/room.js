@@ -19,6 +19,8 @@ import { h, uniqueId } from "./dom.js";
 import { guessText, seconds } from "./format.js";
 
 const MAX_GUESS = 3600;
+// The closed panel's sentence; lesson_detail.html's placeholder has it too, to keep the panel's size.
+const CLOSED = "Open a room to run this lesson's demos for a class: readers who join see your runs live.";
 
 /**
  * Sets up rooms on a lesson page. `widgetOf(demo)` gives the page's widget
@@ -47,6 +49,13 @@ class TeacherPanel {
     this.code = null;
     const titleId = uniqueId("room-title");
     this.status = h("p", { class: "room-status", role: "status" });
+    // The closed sentence, unseen under the status: the panel keeps its closed height (rooms.css).
+    const statusBox = h(
+      "div",
+      { class: "room-status-box" },
+      this.status,
+      h("p", { class: "room-status room-status-reserve", "aria-hidden": "true" }, CLOSED),
+    );
     this.openButton = h("button", { type: "button", class: "button button-primary", "data-action": "room-open" }, "Open a room");
     this.openButton.addEventListener("click", () => this.send({ type: "room_open", lesson }));
     this.codeText = h("strong", { class: "room-code" });
@@ -95,13 +104,16 @@ class TeacherPanel {
       "section",
       { class: "room-panel", "aria-labelledby": titleId, "data-state": "unknown" },
       h("h2", { id: titleId, class: "room-title" }, "Classroom room"),
-      this.status,
+      statusBox,
       this.openButton,
       this.controls,
     );
-    article.querySelector(".lesson-header")?.after(this.element);
-    // Until the server says whether this teacher has a room open here.
-    this.openButton.hidden = true;
+    // In the place the page kept for it from the first paint, so nothing moves.
+    const slot = article.querySelector(".room-panel-slot");
+    if (slot) slot.replaceChildren(this.element);
+    else article.querySelector(".lesson-header")?.after(this.element);
+    // Until the server says whether this teacher has a room open here, the
+    // button keeps its place unseen (rooms.css).
     this.status.textContent = "Connecting…";
 
     socket.onStray((message) => this.onMessage(message));
@@ -130,7 +142,7 @@ class TeacherPanel {
         break;
       }
       case "room_none":
-        this.showClosed("Open a room to run this lesson's demos for a class: readers who join see your runs live.");
+        this.showClosed(CLOSED);
         break;
       case "room_section":
         this.status.textContent = `Everyone was brought to “${this.sectionTitle(message.section)}”.`;

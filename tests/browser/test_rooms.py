@@ -6,6 +6,7 @@ their own that came by the room's join link, with no account.
 
 import re
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .accessibility import in_both_themes
@@ -81,16 +82,39 @@ def test_three_readers_follow_the_teacher_s_run_and_guesses(new_page, staff_page
         # The teacher's run, not theirs: only the teacher may share it.
         expect(reader_widget.root.get_by_role("button", name="Share the async run")).to_be_hidden()
     expect(widget.root.get_by_role("button", name="Share the async run")).to_be_visible()
+    # The figure the teacher's widget shows, compared as text: both sides format
+    # the same elapsed time with one formatter, whatever its rounding.
+    shown = widget.root.locator(".tl-group[data-mode='async'] .tl-group-status").inner_text()
+    assert re.fullmatch(r"\d+\.\d\d s", shown)
+    assert abs(float(shown.removesuffix(" s")) - elapsed) <= 0.005 + 1e-9
     expect(panel(teacher).locator(".room-histogram-caption")).to_contain_text(
-        f"Measured: {elapsed:.2f} s", timeout=RUN_TIMEOUT_MS
+        f"Measured: {shown}.", timeout=RUN_TIMEOUT_MS
     )
     expect(panel(teacher).locator(".room-bin.has-measured")).to_have_count(1)
+    expect(panel(teacher).locator(".room-measured")).to_have_text(f"measured {shown}")
     for reader in readers:
         expect(reader.locator(".room-note")).to_have_text(
-            f"Guessing is over. The run took {elapsed:.2f} s."
+            f"Guessing is over. The run took {shown}."
         )
     assert in_both_themes(teacher) == []
     assert in_both_themes(readers[0]) == []
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_teacher_s_panel_sits_under_the_title_above_the_lesson(
+    staff_page: Page, width: int
+) -> None:
+    staff_page.set_viewport_size({"width": width, "height": 900})
+    staff_page.goto(SLEEP_LESSON)
+    expect(staff_page.locator(".lesson.has-toc")).to_have_count(1)  # laid out as a grid
+    expect(panel(staff_page)).not_to_have_attribute("data-state", "unknown")
+    header = staff_page.locator(".lesson-header").bounding_box()
+    box = panel(staff_page).bounding_box()
+    first_section = staff_page.locator(".lesson-body h2").first.bounding_box()
+    assert header["y"] + header["height"] <= box["y"]
+    assert box["y"] + box["height"] <= first_section["y"]
+    # In the lesson's column, beside the contents on a wide screen, not under them.
+    assert abs(box["x"] - header["x"]) <= 1
 
 
 def test_the_teacher_brings_everyone_to_a_section_and_readers_may_stop_following(
