@@ -69,30 +69,30 @@ def sandbox_gate() -> CapacityGate:
     )
 
 
+def sliding_limit(rate: tuple[int, float], name: str = "rate") -> StartLimit:
+    """A sliding-window limit of ``rate`` (count, period): in this process, or in
+    Redis under ``name`` and shared by every process when ``REDIS_URL`` is set."""
+    count, period = rate
+    if settings.REDIS_URL:
+        return RedisRateLimiter(count=count, period=period, name=name)
+    return RateLimiter(count=count, period=period)
+
+
 @cache
 def rate_limiter() -> StartLimit:
-    count, period = settings.DEMO_RATE_LIMIT
-    if settings.REDIS_URL:
-        return RedisRateLimiter(count=count, period=period)
-    return RateLimiter(count=count, period=period)
+    return sliding_limit(settings.DEMO_RATE_LIMIT)
 
 
 @cache
 def share_limiter() -> StartLimit:
     """Runs one client may share: tighter than runs, as a shared run is kept longer."""
-    count, period = settings.DEMO_SHARE_RATE_LIMIT
-    if settings.REDIS_URL:
-        return RedisRateLimiter(count=count, period=period, name="share")
-    return RateLimiter(count=count, period=period)
+    return sliding_limit(settings.DEMO_SHARE_RATE_LIMIT, "share")
 
 
 @cache
 def preview_limiter() -> StartLimit:
-    """Lesson previews per staff member (lessons.preview), shared through Redis when set."""
-    count, period = settings.LESSON_PREVIEW_RATE_LIMIT
-    if settings.REDIS_URL:
-        return RedisRateLimiter(count=count, period=period, name="preview")
-    return RateLimiter(count=count, period=period)
+    """Lesson previews per staff member (lessons.preview)."""
+    return sliding_limit(settings.LESSON_PREVIEW_RATE_LIMIT, "preview")
 
 
 async def admit_preview(key: str) -> float:
