@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from django.conf import settings
 from django.db import connections
 from django.test import AsyncClient, Client
@@ -188,6 +189,20 @@ def _async_orm_connections_closed(request):
     yield
     if inspect.iscoroutinefunction(request.function):
         asyncio.run(sync_to_async(connections.close_all)())
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """A channel layer of its own for each test, as each test has its own event loop.
+
+    channels keeps one layer per process, and channels_redis's receive locks
+    belong to the loop that first waits on them: a receive left pending when a
+    test's loop closed (a room hub's, cancelled as the test ends) kept its
+    lock locked and bound to that loop, and every later test's receive on the
+    layer failed with "bound to a different event loop".
+    """
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)

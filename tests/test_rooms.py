@@ -37,6 +37,13 @@ def fresh_rooms(fresh_runtime):
 
 
 @pytest.fixture
+def in_memory_layer(settings):
+    """The in-memory layer, whose groups a test can read; the same hub code runs on
+    Redis (test_multi_process.py checks it there, across real processes)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
 def quick_rooms(settings):
     settings.ROOM_TICK_SECONDS = 0.05
     settings.ROOM_RESYNC_SECONDS = 0.1
@@ -486,17 +493,18 @@ async def test_a_follower_that_misses_messages_gets_them_again_in_order(
     follower, _ = await join(opened["code"])
     await room_items(follower, "state")  # caught up with the room
     layer = get_channel_layer()
-    real_send = layer.send
+    real_group_send = layer.group_send
     dropped = []
 
-    async def full_for_a_while(channel, message):
+    async def full_for_a_while(group, message):
         # What a full queue does: the group message is not delivered, silently.
+        # (group_send, not send: channels_redis sends to a group without send.)
         if message["type"] == "room.items" and len(dropped) < 3:
             dropped.append(message)
             return
-        await real_send(channel, message)
+        await real_group_send(group, message)
 
-    monkeypatch.setattr(layer, "send", full_for_a_while)
+    monkeypatch.setattr(layer, "group_send", full_for_a_while)
     await send(teacher, type="run", id="t1", demo="sleep", mode="async",
                params={"tasks": 3, "seconds": 0.05})  # fmt: skip
     own = []
@@ -689,7 +697,7 @@ async def test_rooms_ended_long_ago_are_pruned_with_their_guesses_when_a_room_op
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.usefixtures("fresh_rooms", "in_memory_layer")
 async def test_a_stopping_process_leaves_its_rooms_groups(lessons, editor_client):
     teacher, opened = await open_room(editor_client, lessons.intro)
     follower, _ = await join(opened["code"])
@@ -835,7 +843,7 @@ async def test_a_teacher_s_second_page_takes_the_room_over(lessons, editor_clien
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("fresh_rooms")
+@pytest.mark.usefixtures("fresh_rooms", "in_memory_layer")
 async def test_a_process_holds_one_place_in_a_room_s_group_for_all_its_followers(
     lessons, editor_client
 ):
